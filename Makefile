@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# goalloc: `make` builds goalloc.ko against KDIR; `make check` runs every
+# test; see README.md.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+check:
+	./scripts/check.sh
+
+# Rerun the KUnit suites on the cached test kernel; SUITE=name runs one.
+kunit:
+	./scripts/kunit.sh $(if $(SUITE),--suite $(SUITE))
+
+.PHONY: all modules clean check kunit

@@ -1,0 +1,1129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page heap, after Go's mheap.
+ *
+ * The heap hands out spans: runs of 8 KiB heap pages. Its memory comes in
+ * vmalloc'd regions: one initial arena at load, then one region per growth
+ * of at least a heapArena (4 MiB) up to the heap cap. Inside, pages are
+ * found by a page allocator after Go's pageAlloc: an allocation bitmap per
+ * 4 MiB chunk plus a tree of (start, max, end) free-run summaries with
+ * fan-out 8, searched address-ordered first fit, so a request for n pages
+ * touches only the summaries on one path and one chunk's bitmap. Freed
+ * runs merge because the bitmap has no span boundaries in it.
+ *
+ * The page allocator numbers pages, not addresses: chunk c holds heap
+ * pages c * 512 .. c * 512 + 511, and the heap records where each chunk's
+ * memory lies. Each region starts one chunk past the previous one; the
+ * chunk in between is never grown, stays allocated, and keeps runs from
+ * crossing from one vmalloc region into another.
+ *
+ * Every page of a span in use maps back to the span through the span
+ * table: arenas[L1][L2] indexes 4 MiB windows of the vmalloc address
+ * space (Go's arenas array with arenaBaseOffset = VMALLOC_START), and a
+ * window's ga_heaparena holds one span pointer per 8 KiB page. vmalloc
+ * places regions at any page-aligned address, so a region may cover parts
+ * of two windows and a window may hold pages of two regions; only the
+ * pages a span owns are ever set. Span structs come from a fixalloc.
+ *
+ * Concurrency contract:
+ * - ga_span_of() takes no lock and may run in any context, concurrently
+ *   with everything else. Index blocks and ga_heaparena tables are
+ *   published with release stores and freed only by ga_heap_destroy();
+ *   span structs are never returned to the system while the heap lives,
+ *   so a lookup that races with a free returns a span that is dead or
+ *   reused, never freed memory. Callers validate under their own locks.
+ * - Span allocation and free take heap->lock with interrupts disabled and
+ *   may run in any context, hardirq included.
+ * - Growth calls vmalloc and may sleep: ga_heap_alloc_span() grows the
+ *   heap only when its gfp allows blocking; atomic callers get NULL when
+ *   the heap is full. Growth is serialised by heap->grow_lock and
+ *   published under heap->lock.
+ *
+ * Lock order: heap->grow_lock (mutex) -> heap->lock (spinlock, irqsave).
+ * The fixalloc lock is a leaf, never held with heap->lock.
+ */
+
+#include <linux/bitops.h>
+#include <linux/gfp.h>
+#include <linux/lockdep.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include "goalloc_internal.h"
+
+/*
+ * Metadata for the heap's init and growth, which run in process context.
+ * A failure comes back as -ENOMEM (a refused insmod, a NULL allocation),
+ * so the allocator's own warning would only add noise.
+ */
+#define GA_META_GFP	(GFP_KERNEL | __GFP_NOWARN)
+
+/* ---------------------------------------------------------------------- */
+/* pallocBits: one chunk's bitmap                                         */
+
+/* Bits lo .. lo + n - 1 of a word; lo + n <= 64. */
+static inline u64 ga_word_mask(unsigned int lo, unsigned int n)
+{
+	return (n == 64 ? ~0ULL : BIT_ULL(n) - 1) << lo;
+}
+
+/*
+ * Step through the bits *i .. *i + *n - 1 of a bitmap a word at a time:
+ * return the mask of the part in word *w and advance past it.
+ */
+static inline u64 ga_range_step(unsigned int *i, unsigned int *n, unsigned int *w)
+{
+	unsigned int k = min(*n, 64 - *i % 64);
+	u64 mask = ga_word_mask(*i % 64, k);
+
+	*w = *i / 64;
+	*i += k;
+	*n -= k;
+	return mask;
+}
+
+/**
+ * ga_pallocbits_alloc_range() - Mark pages of a chunk in use.
+ * @b: the chunk's bitmap
+ * @i: first page
+ * @n: number of pages; @i + @n <= 512
+ */
+void ga_pallocbits_alloc_range(struct ga_pallocbits *b, unsigned int i, unsigned int n)
+{
+	unsigned int w;
+	u64 mask;
+
+	while (n) {
+		mask = ga_range_step(&i, &n, &w);
+		b->w[w] |= mask;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pallocbits_alloc_range);
+
+/**
+ * ga_pallocbits_free_range() - Mark pages of a chunk free.
+ * @b: the chunk's bitmap
+ * @i: first page
+ * @n: number of pages; @i + @n <= 512
+ */
+void ga_pallocbits_free_range(struct ga_pallocbits *b, unsigned int i, unsigned int n)
+{
+	unsigned int w;
+	u64 mask;
+
+	while (n) {
+		mask = ga_range_step(&i, &n, &w);
+		b->w[w] &= ~mask;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pallocbits_free_range);
+
+/**
+ * ga_pallocbits_popcount() - Count pages in use in a range of a chunk.
+ * @b: the chunk's bitmap
+ * @i: first page
+ * @n: number of pages; @i + @n <= 512
+ *
+ * Return: the number of set bits in the range.
+ */
+unsigned int ga_pallocbits_popcount(const struct ga_pallocbits *b, unsigned int i,
+				    unsigned int n)
+{
+	unsigned int w, count = 0;
+	u64 mask;
+
+	while (n) {
+		mask = ga_range_step(&i, &n, &w);
+		count += hweight64(b->w[w] & mask);
+	}
+	return count;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pallocbits_popcount);
+
+/* Length of the longest run of zero bits in @x. */
+static unsigned int ga_longest_zero_run64(u64 x)
+{
+	u64 f = ~x;
+	unsigned int n = 0;
+
+	/* Each step shortens every run of ones in f by one. */
+	while (f) {
+		f &= f >> 1;
+		n++;
+	}
+	return n;
+}
+
+/* Lowest index of a run of @n one bits in @c (1 <= @n <= 64), or 64. */
+static unsigned int ga_find_run64(u64 c, unsigned int n)
+{
+	unsigned int have = 1;
+
+	/* Invariant: bit i of c is set iff bits i .. i + have - 1 were. */
+	while (have < n && c) {
+		unsigned int step = min(have, n - have);
+
+		c &= c >> step;
+		have += step;
+	}
+	return c ? __ffs64(c) : 64;
+}
+
+/**
+ * ga_pallocbits_summarize() - Summarise a chunk's free pages.
+ * @b: the chunk's bitmap
+ *
+ * Return: the free pages at the start, the longest free run and the free
+ * pages at the end of the chunk.
+ */
+struct ga_psum ga_pallocbits_summarize(const struct ga_pallocbits *b)
+{
+	struct ga_psum s = { 0, 0, 0 };
+	unsigned int i, run = 0;
+	bool prefix = true;
+
+	for (i = 0; i < GA_CHUNK_WORDS; i++) {
+		u64 x = b->w[i];
+		unsigned int lo;
+
+		if (!x) {
+			run += 64;
+			continue;
+		}
+		lo = __ffs64(x);
+		run += lo;
+		if (prefix) {
+			s.start = run;
+			prefix = false;
+		}
+		s.max = max(s.max, run);
+		if (64 - hweight64(x) > s.max)
+			s.max = max(s.max, ga_longest_zero_run64(x));
+		run = 64 - fls64(x);
+	}
+	if (prefix)
+		s.start = run;
+	s.max = max(s.max, run);
+	s.end = run;
+	return s;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pallocbits_summarize);
+
+/**
+ * ga_pallocbits_find() - First fit for a run of free pages in a chunk.
+ * @b: the chunk's bitmap
+ * @npages: run length, 1 .. 512
+ * @search: no free page lies below this index
+ *
+ * Return: the lowest index of @npages free pages, or %GA_NO_PAGE as an
+ * unsigned int (~0U) if there is none.
+ */
+unsigned int ga_pallocbits_find(const struct ga_pallocbits *b, unsigned int npages,
+				unsigned int search)
+{
+	unsigned int i, run = 0, start = 0;
+
+	if (!npages || npages > GA_CHUNK_PAGES || search >= GA_CHUNK_PAGES)
+		return ~0U;
+
+	for (i = search / 64; i < GA_CHUNK_WORDS; i++) {
+		u64 x = b->w[i];
+		unsigned int lo, j;
+
+		if (i == search / 64)
+			x |= ga_word_mask(0, search % 64);
+		if (!x) {
+			if (!run)
+				start = i * 64;
+			run += 64;
+			if (run >= npages)
+				return start;
+			continue;
+		}
+		/* A run from the words below, ending in this word's low zeros. */
+		lo = __ffs64(x);
+		if (run + lo >= npages)
+			return run ? start : i * 64;
+		/* A run inside this word. */
+		if (npages <= 64) {
+			j = ga_find_run64(~x, npages);
+			if (j < 64)
+				return i * 64 + j;
+		}
+		/* The zeros at the top may start a run into the next word. */
+		run = 64 - fls64(x);
+		start = i * 64 + 64 - run;
+	}
+	return ~0U;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pallocbits_find);
+
+/* ---------------------------------------------------------------------- */
+/* pageAlloc: bitmaps of all chunks plus the summary tree                 */
+
+static unsigned int ga_pa_level_shift(const struct ga_pagealloc *pa, unsigned int level)
+{
+	return (GA_CHUNK_SHIFT - GA_PAGE_SHIFT) +
+		GA_PA_FANOUT_SHIFT * (pa->nlevels - 1 - level);
+}
+
+/* Go's mergeSummaries: combine 8 children of @size pages each. */
+static struct ga_psum ga_psum_merge(const struct ga_psum *c, u32 size)
+{
+	struct ga_psum s = { 0, 0, 0 };
+	bool prefix = true;
+	unsigned int j;
+	u32 run = 0;
+
+	for (j = 0; j < GA_PA_FANOUT; j++) {
+		if (prefix) {
+			s.start += c[j].start;
+			prefix = c[j].start == size;
+		}
+		if (c[j].start == size) {
+			run += size;
+			continue;
+		}
+		run += c[j].start;
+		s.max = max3(s.max, run, c[j].max);
+		run = c[j].end;
+	}
+	s.max = max(s.max, run);
+	s.end = run;
+	return s;
+}
+
+/* Recompute the summaries above chunks @c0 .. @c1. */
+static void ga_pa_update(struct ga_pagealloc *pa, unsigned long c0, unsigned long c1)
+{
+	unsigned int leaf = pa->nlevels - 1, l;
+	unsigned long c;
+
+	for (c = c0; c <= c1; c++)
+		pa->sum[leaf][c] = ga_pallocbits_summarize(&pa->chunks[c]);
+	for (l = leaf; l > 0; l--) {
+		u32 size = BIT(ga_pa_level_shift(pa, l));
+
+		c0 >>= GA_PA_FANOUT_SHIFT;
+		c1 >>= GA_PA_FANOUT_SHIFT;
+		for (c = c0; c <= c1; c++)
+			pa->sum[l - 1][c] = ga_psum_merge(&pa->sum[l][c * GA_PA_FANOUT], size);
+	}
+}
+
+static void ga_pa_set_range(struct ga_pagealloc *pa, unsigned long page,
+			    unsigned long npages, bool alloc)
+{
+	unsigned long c0 = page / GA_CHUNK_PAGES;
+	unsigned long c1 = (page + npages - 1) / GA_CHUNK_PAGES;
+	unsigned long c;
+
+	for (c = c0; c <= c1; c++) {
+		unsigned int i = page % GA_CHUNK_PAGES;
+		unsigned int n = min_t(unsigned long, npages, GA_CHUNK_PAGES - i);
+
+		if (alloc)
+			ga_pallocbits_alloc_range(&pa->chunks[c], i, n);
+		else
+			ga_pallocbits_free_range(&pa->chunks[c], i, n);
+		page += n;
+		npages -= n;
+	}
+	ga_pa_update(pa, c0, c1);
+}
+
+static unsigned long ga_pa_count_range(struct ga_pagealloc *pa, unsigned long page,
+				       unsigned long npages)
+{
+	unsigned long count = 0;
+
+	while (npages) {
+		unsigned int i = page % GA_CHUNK_PAGES;
+		unsigned int n = min_t(unsigned long, npages, GA_CHUNK_PAGES - i);
+
+		count += ga_pallocbits_popcount(&pa->chunks[page / GA_CHUNK_PAGES], i, n);
+		page += n;
+		npages -= n;
+	}
+	return count;
+}
+
+/*
+ * Go's pageAlloc.find: walk the tree from the root, scanning each level's
+ * block of 8 entries from the search hint. A run that crosses entries is
+ * tracked with (base, run); an entry whose longest run fits is descended
+ * into. Failure below the top level means the summaries are corrupt.
+ */
+static unsigned long ga_pa_find(struct ga_pagealloc *pa, unsigned long npages)
+{
+	unsigned long i = 0;
+	unsigned int l, idx;
+
+	for (l = 0; l < pa->nlevels; l++) {
+		unsigned int shift = ga_pa_level_shift(pa, l);
+		unsigned long blk = i * GA_PA_FANOUT, hint = pa->search >> shift;
+		unsigned long base = 0, run = 0, j = 0;
+
+		if ((hint & ~(unsigned long)(GA_PA_FANOUT - 1)) == blk)
+			j = hint & (GA_PA_FANOUT - 1);
+		for (; j < GA_PA_FANOUT; j++) {
+			struct ga_psum s = pa->sum[l][blk + j];
+			unsigned long size = BIT(shift);
+
+			if (!s.max) {
+				run = 0;
+				continue;
+			}
+			if (run + s.start >= npages)
+				return run ? base : (blk + j) << shift;
+			if (s.max >= npages) {
+				i = blk + j;
+				break;
+			}
+			if (s.start == size) {
+				if (!run)
+					base = (blk + j) << shift;
+				run += size;
+			} else {
+				run = s.end;
+				base = ((blk + j + 1) << shift) - run;
+			}
+		}
+		if (j == GA_PA_FANOUT) {
+			WARN_ON_ONCE(l > 0);
+			return GA_NO_PAGE;
+		}
+	}
+
+	/* i is a chunk whose longest free run fits. */
+	idx = ga_pallocbits_find(&pa->chunks[i], npages, 0);
+	if (WARN_ON_ONCE(idx == ~0U))
+		return GA_NO_PAGE;
+	return i * GA_CHUNK_PAGES + idx;
+}
+
+/**
+ * ga_pagealloc_alloc() - Allocate a run of pages, address-ordered first fit.
+ * @pa: the page allocator
+ * @npages: run length
+ *
+ * Context: @pa->lock held.
+ * Return: the first page of the run, or %GA_NO_PAGE.
+ */
+unsigned long ga_pagealloc_alloc(struct ga_pagealloc *pa, unsigned long npages)
+{
+	unsigned long page = GA_NO_PAGE, c = pa->search / GA_CHUNK_PAGES;
+
+	lockdep_assert_held(pa->lock);
+	if (!npages || npages > pa->free_pages)
+		return GA_NO_PAGE;
+
+	/* Fast path: a run inside the chunk the search hint points into. */
+	if (npages <= GA_CHUNK_PAGES && c < pa->maxchunks &&
+	    pa->sum[pa->nlevels - 1][c].max >= npages) {
+		unsigned int i = ga_pallocbits_find(&pa->chunks[c], npages,
+						    pa->search % GA_CHUNK_PAGES);
+
+		if (i != ~0U)
+			page = c * GA_CHUNK_PAGES + i;
+	}
+	if (page == GA_NO_PAGE)
+		page = ga_pa_find(pa, npages);
+	if (page == GA_NO_PAGE)
+		return GA_NO_PAGE;
+
+	ga_pa_set_range(pa, page, npages, true);
+	pa->free_pages -= npages;
+	if (page == pa->search)
+		pa->search = page + npages;
+	return page;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_alloc);
+
+/**
+ * ga_pagealloc_free() - Free a run of pages.
+ * @pa: the page allocator
+ * @page: first page of the run
+ * @npages: run length
+ *
+ * A run that is not wholly in use is refused with a warning: the heap
+ * never frees such a run, so it means corrupt metadata.
+ *
+ * Context: @pa->lock held.
+ */
+void ga_pagealloc_free(struct ga_pagealloc *pa, unsigned long page, unsigned long npages)
+{
+	lockdep_assert_held(pa->lock);
+	if (WARN_ON_ONCE(!npages || page >= (unsigned long)pa->maxchunks * GA_CHUNK_PAGES ||
+			 npages > (unsigned long)pa->maxchunks * GA_CHUNK_PAGES - page))
+		return;
+	if (WARN_ON_ONCE(ga_pa_count_range(pa, page, npages) != npages))
+		return;
+	ga_pa_set_range(pa, page, npages, false);
+	pa->free_pages += npages;
+	pa->search = min(pa->search, page);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_free);
+
+/**
+ * ga_pagealloc_grow() - Make chunks available for allocation.
+ * @pa: the page allocator
+ * @chunk: first chunk
+ * @nchunks: number of chunks
+ *
+ * Context: @pa->lock held.
+ */
+void ga_pagealloc_grow(struct ga_pagealloc *pa, unsigned int chunk, unsigned int nchunks)
+{
+	lockdep_assert_held(pa->lock);
+	if (WARN_ON_ONCE(!nchunks || chunk >= pa->maxchunks || nchunks > pa->maxchunks - chunk))
+		return;
+	memset(&pa->chunks[chunk], 0, nchunks * sizeof(*pa->chunks));
+	ga_pa_update(pa, chunk, chunk + nchunks - 1);
+	pa->free_pages += (unsigned long)nchunks * GA_CHUNK_PAGES;
+	pa->grown_pages += (unsigned long)nchunks * GA_CHUNK_PAGES;
+	pa->search = min(pa->search, (unsigned long)chunk * GA_CHUNK_PAGES);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_grow);
+
+/**
+ * ga_pagealloc_largest_free() - Longest run of free pages.
+ * @pa: the page allocator
+ *
+ * Context: @pa->lock held.
+ * Return: the length of the longest free run.
+ */
+unsigned long ga_pagealloc_largest_free(struct ga_pagealloc *pa)
+{
+	lockdep_assert_held(pa->lock);
+	return ga_psum_merge(pa->sum[0], BIT(ga_pa_level_shift(pa, 0))).max;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_largest_free);
+
+/**
+ * ga_pagealloc_summary() - One entry of the summary tree, for tests.
+ * @pa: the page allocator
+ * @level: 0 is the top, nlevels - 1 the chunks
+ * @idx: entry index within the level
+ *
+ * Context: @pa->lock held.
+ * Return: the summary; all zero (fully allocated) when out of range.
+ */
+struct ga_psum ga_pagealloc_summary(struct ga_pagealloc *pa, unsigned int level,
+				    unsigned long idx)
+{
+	struct ga_psum none = { 0, 0, 0 };
+
+	lockdep_assert_held(pa->lock);
+	if (level >= pa->nlevels || idx >= GA_PA_FANOUT << (GA_PA_FANOUT_SHIFT * level))
+		return none;
+	return pa->sum[level][idx];
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_summary);
+
+/**
+ * ga_pagealloc_init() - Set up a page allocator with no free pages.
+ * @pa: the page allocator
+ * @maxchunks: the most chunks it will ever hold
+ * @lock: the lock its callers hold
+ *
+ * Context: Process context; sleeps.
+ * Return: 0, -EINVAL for a bad size or -ENOMEM.
+ */
+int ga_pagealloc_init(struct ga_pagealloc *pa, unsigned int maxchunks, spinlock_t *lock)
+{
+	unsigned int l;
+
+	memset(pa, 0, sizeof(*pa));
+	pa->lock = lock;
+	if (!maxchunks)
+		return -EINVAL;
+	pa->nlevels = 1;
+	while (BIT(GA_PA_FANOUT_SHIFT * pa->nlevels) < maxchunks) {
+		if (++pa->nlevels > GA_PA_MAX_LEVELS)
+			return -EINVAL;
+	}
+	pa->maxchunks = maxchunks;
+	pa->search = (unsigned long)maxchunks * GA_CHUNK_PAGES;
+
+	pa->chunks = kvmalloc_array(maxchunks, sizeof(*pa->chunks), GA_META_GFP);
+	if (!pa->chunks)
+		goto nomem;
+	memset(pa->chunks, 0xff, maxchunks * sizeof(*pa->chunks));
+	for (l = 0; l < pa->nlevels; l++) {
+		pa->sum[l] = kvcalloc(GA_PA_FANOUT << (GA_PA_FANOUT_SHIFT * l),
+				      sizeof(struct ga_psum), GA_META_GFP);
+		if (!pa->sum[l])
+			goto nomem;
+	}
+	return 0;
+
+nomem:
+	ga_pagealloc_destroy(pa);
+	return -ENOMEM;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_init);
+
+/**
+ * ga_pagealloc_destroy() - Free a page allocator's metadata.
+ * @pa: the page allocator
+ *
+ * Context: Process context.
+ */
+void ga_pagealloc_destroy(struct ga_pagealloc *pa)
+{
+	unsigned int l;
+
+	for (l = 0; l < GA_PA_MAX_LEVELS; l++) {
+		kvfree(pa->sum[l]);
+		pa->sum[l] = NULL;
+	}
+	kvfree(pa->chunks);
+	pa->chunks = NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_destroy);
+
+/* ---------------------------------------------------------------------- */
+/* fixalloc (Go's fixalloc): span structs                                 */
+
+#define GA_FIXALLOC_BLOCK	PAGE_SIZE
+
+struct ga_fixalloc_block {
+	struct list_head node;
+	/* objects follow */
+};
+
+/* Metadata allocations keep the caller's reclaim rules, drop the rest. */
+static gfp_t ga_meta_gfp(gfp_t gfp)
+{
+	gfp &= ~(__GFP_ZERO | __GFP_HIGHMEM | __GFP_DMA | __GFP_DMA32 |
+		 __GFP_MOVABLE | __GFP_COMP | __GFP_ACCOUNT);
+	return gfp | __GFP_NOWARN;
+}
+
+/**
+ * ga_fixalloc_init() - Set up an allocator of fixed-size objects.
+ * @fa: the fixalloc
+ * @size: object size
+ */
+void ga_fixalloc_init(struct ga_fixalloc *fa, size_t size)
+{
+	spin_lock_init(&fa->lock);
+	fa->size = ALIGN(max(size, sizeof(struct list_head)), sizeof(long));
+	INIT_LIST_HEAD(&fa->free);
+	INIT_LIST_HEAD(&fa->blocks);
+	fa->chunk = NULL;
+	fa->left = 0;
+	fa->inuse = 0;
+}
+
+static void *ga_fixalloc_take(struct ga_fixalloc *fa)
+{
+	void *p;
+
+	lockdep_assert_held(&fa->lock);
+	if (!list_empty(&fa->free)) {
+		p = fa->free.next;
+		list_del((struct list_head *)p);
+	} else if (fa->left >= fa->size) {
+		p = fa->chunk;
+		fa->chunk += fa->size;
+		fa->left -= fa->size;
+	} else {
+		return NULL;
+	}
+	fa->inuse++;
+	return p;
+}
+
+/**
+ * ga_fixalloc_alloc() - Allocate an object; its contents are undefined.
+ * @fa: the fixalloc
+ * @gfp: how to get a new block if none is left
+ *
+ * Context: Any context; sleeps only if @gfp allows.
+ * Return: the object, or %NULL.
+ */
+void *ga_fixalloc_alloc(struct ga_fixalloc *fa, gfp_t gfp)
+{
+	struct ga_fixalloc_block *blk;
+	unsigned long flags;
+	void *p;
+
+	spin_lock_irqsave(&fa->lock, flags);
+	p = ga_fixalloc_take(fa);
+	spin_unlock_irqrestore(&fa->lock, flags);
+	if (p)
+		return p;
+
+	blk = kmalloc(GA_FIXALLOC_BLOCK, ga_meta_gfp(gfp));
+	if (!blk)
+		return NULL;
+	spin_lock_irqsave(&fa->lock, flags);
+	list_add(&blk->node, &fa->blocks);
+	fa->chunk = blk + 1;
+	fa->left = GA_FIXALLOC_BLOCK - sizeof(*blk);
+	p = ga_fixalloc_take(fa);
+	spin_unlock_irqrestore(&fa->lock, flags);
+	return p;
+}
+
+/**
+ * ga_fixalloc_free() - Return an object for reuse.
+ * @fa: the fixalloc
+ * @p: the object
+ *
+ * Context: Any context.
+ */
+void ga_fixalloc_free(struct ga_fixalloc *fa, void *p)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&fa->lock, flags);
+	list_add((struct list_head *)p, &fa->free);
+	fa->inuse--;
+	spin_unlock_irqrestore(&fa->lock, flags);
+}
+
+/**
+ * ga_fixalloc_destroy() - Free every block.
+ * @fa: the fixalloc
+ *
+ * Context: Process context; no object may be used afterwards.
+ */
+void ga_fixalloc_destroy(struct ga_fixalloc *fa)
+{
+	struct ga_fixalloc_block *blk, *next;
+
+	list_for_each_entry_safe(blk, next, &fa->blocks, node)
+		kfree(blk);
+	INIT_LIST_HEAD(&fa->blocks);
+	INIT_LIST_HEAD(&fa->free);
+	fa->left = 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The span table: arenas[L1][L2] -> ga_heaparena                         */
+
+/* A vmalloc'd region of heap memory. */
+struct ga_region {
+	struct list_head node;
+	void *vm;		/* what vmalloc returned */
+	unsigned long base;	/* first heap page */
+	unsigned long bytes;
+	unsigned int chunk;	/* first chunk number */
+	unsigned int nchunks;
+};
+
+static struct ga_heaparena *ga_arena_of(struct ga_heap *h, unsigned long addr)
+{
+	unsigned long win = (addr - h->index_base) >> GA_ARENA_SHIFT;
+	struct ga_heaparena **l2;
+
+	if (win >= h->index_windows)
+		return NULL;
+	l2 = READ_ONCE(h->arenas[win >> GA_ARENA_L2_BITS]);
+	if (!l2)
+		return NULL;
+	return READ_ONCE(l2[win & (GA_ARENA_L2_ENTRIES - 1)]);
+}
+
+static unsigned int ga_arena_page(struct ga_heap *h, unsigned long addr)
+{
+	return ((addr - h->index_base) >> GA_PAGE_SHIFT) & (GA_ARENA_PAGES - 1);
+}
+
+/**
+ * ga_span_of() - Find the span that owns an address (Go's spanOf).
+ * @h: the heap
+ * @p: any address
+ *
+ * O(1): a bounds check and three dependent loads.
+ *
+ * Context: Any context; takes no lock.
+ * Return: the span whose pages contain @p, or %NULL if no span in use does.
+ * A lookup racing with the free of that span may return it dead or reused.
+ */
+struct ga_span *ga_span_of(struct ga_heap *h, const void *p)
+{
+	unsigned long addr = (unsigned long)p;
+	struct ga_heaparena *ha = ga_arena_of(h, addr);
+
+	if (!ha)
+		return NULL;
+	return READ_ONCE(ha->spans[ga_arena_page(h, addr)]);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_span_of);
+
+/* Create the index blocks and span tables for [base, base + bytes). */
+static int ga_index_map(struct ga_heap *h, unsigned long base, unsigned long bytes)
+{
+	unsigned long w0 = (base - h->index_base) >> GA_ARENA_SHIFT;
+	unsigned long w1 = (base + bytes - 1 - h->index_base) >> GA_ARENA_SHIFT;
+	unsigned long w;
+
+	lockdep_assert_held(&h->grow_lock);
+	if (WARN_ON_ONCE(w1 >= h->index_windows))
+		return -EINVAL;
+	for (w = w0; w <= w1; w++) {
+		struct ga_heaparena **l2 = h->arenas[w >> GA_ARENA_L2_BITS];
+		struct ga_heaparena *ha;
+
+		if (!l2) {
+			l2 = kvcalloc(GA_ARENA_L2_ENTRIES, sizeof(*l2), GA_META_GFP);
+			if (!l2)
+				return -ENOMEM;
+			/* Publish the zeroed block; pairs with ga_arena_of(). */
+			smp_store_release(&h->arenas[w >> GA_ARENA_L2_BITS], l2);
+		}
+		if (l2[w & (GA_ARENA_L2_ENTRIES - 1)])
+			continue;
+		ha = kzalloc(sizeof(*ha), GA_META_GFP);
+		if (!ha)
+			return -ENOMEM;
+		/* Publish the zeroed table; pairs with ga_arena_of(). */
+		smp_store_release(&l2[w & (GA_ARENA_L2_ENTRIES - 1)], ha);
+	}
+	return 0;
+}
+
+static void ga_index_destroy(struct ga_heap *h)
+{
+	unsigned long i, j;
+
+	if (!h->arenas)
+		return;
+	for (i = 0; i < h->arenas_l1; i++) {
+		struct ga_heaparena **l2 = h->arenas[i];
+
+		if (!l2)
+			continue;
+		for (j = 0; j < GA_ARENA_L2_ENTRIES; j++)
+			kfree(l2[j]);
+		kvfree(l2);
+	}
+	kvfree(h->arenas);
+	h->arenas = NULL;
+}
+
+/* Point every page of @s at @val (the span, or NULL). */
+static void ga_span_table_set(struct ga_heap *h, struct ga_span *s, struct ga_span *val)
+{
+	unsigned long addr = s->base, end = s->base + ga_span_bytes(s);
+
+	lockdep_assert_held(&h->lock);
+	while (addr < end) {
+		struct ga_heaparena *ha = ga_arena_of(h, addr);
+		unsigned int i = ga_arena_page(h, addr);
+
+		if (WARN_ON_ONCE(!ha))
+			return;
+		for (; i < GA_ARENA_PAGES && addr < end; i++, addr += GA_PAGE_SIZE)
+			WRITE_ONCE(ha->spans[i], val);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Regions and growth                                                     */
+
+/* Add a region of @bytes (a multiple of 4 MiB) to the heap. */
+static int ga_heap_add_region(struct ga_heap *h, unsigned long bytes)
+{
+	unsigned long extra = max_t(long, GA_PAGE_SIZE - PAGE_SIZE, 0);
+	unsigned int nchunks = bytes >> GA_CHUNK_SHIFT, chunk, i;
+	struct ga_region *r;
+	unsigned long flags;
+	int ret;
+
+	lockdep_assert_held(&h->grow_lock);
+	if (bytes > h->max_bytes - h->mapped_bytes)
+		return -ENOSPC;
+
+	r = kzalloc(sizeof(*r), GA_META_GFP);
+	if (!r)
+		return -ENOMEM;
+	/* vmalloc aligns to PAGE_SIZE only; heap pages need 8 KiB. */
+	r->vm = __vmalloc(bytes + extra, GA_META_GFP | __GFP_RETRY_MAYFAIL);
+	if (!r->vm) {
+		ret = -ENOMEM;
+		goto free_region;
+	}
+	r->base = h->index_base +
+		  round_up((unsigned long)r->vm - h->index_base, GA_PAGE_SIZE);
+	r->bytes = bytes;
+	r->nchunks = nchunks;
+	ret = ga_index_map(h, r->base, bytes);
+	if (ret)
+		goto free_vm;
+
+	spin_lock_irqsave(&h->lock, flags);
+	/* Leave one chunk unused between regions: runs must not span them. */
+	chunk = h->next_chunk ? h->next_chunk + 1 : 0;
+	if (WARN_ON_ONCE(chunk + nchunks > h->pages.maxchunks)) {
+		spin_unlock_irqrestore(&h->lock, flags);
+		ret = -ENOSPC;
+		goto free_vm;
+	}
+	r->chunk = chunk;
+	for (i = 0; i < nchunks; i++)
+		h->chunk_base[chunk + i] = r->base + ((unsigned long)i << GA_CHUNK_SHIFT);
+	h->next_chunk = chunk + nchunks;
+	h->mapped_bytes += bytes;
+	list_add_tail(&r->node, &h->regions);
+	ga_pagealloc_grow(&h->pages, chunk, nchunks);
+	spin_unlock_irqrestore(&h->lock, flags);
+	return 0;
+
+free_vm:
+	vfree(r->vm);
+free_region:
+	kfree(r);
+	return ret;
+}
+
+/**
+ * ga_heap_grow() - Grow the heap so that @npages contiguous pages are free.
+ * @h: the heap
+ * @npages: the run the caller needs
+ *
+ * Adds one region of max(heapArena, @npages rounded up to chunks), as
+ * Go's mheap.grow does, unless another caller already made room.
+ *
+ * Context: Process context; sleeps.
+ * Return: 0 if a run of @npages is free now; -ENOSPC past the heap cap;
+ * -ENOMEM if memory for the region or its metadata could not be had.
+ */
+int ga_heap_grow(struct ga_heap *h, unsigned long npages)
+{
+	unsigned long flags, bytes;
+	bool enough;
+	int ret;
+
+	might_sleep();
+	if (!npages || npages > h->max_bytes >> GA_PAGE_SHIFT)
+		return -ENOSPC;
+	bytes = max(h->grow_bytes, round_up(npages << GA_PAGE_SHIFT, GA_CHUNK_BYTES));
+
+	mutex_lock(&h->grow_lock);
+	spin_lock_irqsave(&h->lock, flags);
+	enough = ga_pagealloc_largest_free(&h->pages) >= npages;
+	spin_unlock_irqrestore(&h->lock, flags);
+	ret = enough ? 0 : ga_heap_add_region(h, bytes);
+	spin_lock_irqsave(&h->lock, flags);
+	if (!enough && !ret)
+		h->stats.grows++;
+	else if (ret)
+		h->stats.grow_failures++;
+	spin_unlock_irqrestore(&h->lock, flags);
+	mutex_unlock(&h->grow_lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_grow);
+
+/* ---------------------------------------------------------------------- */
+/* Spans                                                                  */
+
+static void ga_span_init_locked(struct ga_heap *h, struct ga_span *s, unsigned long page,
+				unsigned long npages, u8 state, u8 spanclass)
+{
+	lockdep_assert_held(&h->lock);
+	s->page = page;
+	s->npages = npages;
+	s->base = h->chunk_base[page / GA_CHUNK_PAGES] +
+		  ((page % GA_CHUNK_PAGES) << GA_PAGE_SHIFT);
+	s->spanclass = spanclass;
+	s->state = state;
+	/* Publish the initialised span before the table points at it. */
+	smp_wmb();
+	ga_span_table_set(h, s, s);
+	h->stats.spans_inuse++;
+	h->stats.pages_inuse += npages;
+	if (state == GA_SPAN_LARGE)
+		h->stats.large_spans++;
+}
+
+/**
+ * ga_heap_alloc_span() - Allocate a span of @npages pages (Go's mheap.alloc).
+ * @h: the heap
+ * @npages: span length in 8 KiB pages
+ * @state: %GA_SPAN_INUSE or %GA_SPAN_LARGE
+ * @spanclass: size class of its objects, 0 for a large span
+ * @gfp: allocation flags; the heap grows only if they allow blocking
+ *
+ * The span's base, page, npages, state and spanclass are set and every
+ * page maps back to it; the rest of the struct is the caller's to set.
+ *
+ * Context: Any context; sleeps only if @gfp allows blocking.
+ * Return: the span, or %NULL if no run is free and the heap cannot grow.
+ */
+struct ga_span *ga_heap_alloc_span(struct ga_heap *h, unsigned long npages, u8 state,
+				   u8 spanclass, gfp_t gfp)
+{
+	struct ga_span *s;
+	unsigned long flags, page;
+
+	if (WARN_ON_ONCE(state != GA_SPAN_INUSE && state != GA_SPAN_LARGE))
+		return NULL;
+	s = ga_fixalloc_alloc(&h->spanalloc, gfp);
+	if (!s)
+		return NULL;
+
+	for (;;) {
+		spin_lock_irqsave(&h->lock, flags);
+		page = ga_pagealloc_alloc(&h->pages, npages);
+		if (page != GA_NO_PAGE) {
+			ga_span_init_locked(h, s, page, npages, state, spanclass);
+			spin_unlock_irqrestore(&h->lock, flags);
+			return s;
+		}
+		spin_unlock_irqrestore(&h->lock, flags);
+		if (!gfpflags_allow_blocking(gfp) || ga_heap_grow(h, npages))
+			break;
+	}
+	ga_fixalloc_free(&h->spanalloc, s);
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_alloc_span);
+
+/**
+ * ga_heap_free_span() - Return a span's pages to the heap (Go's freeSpan).
+ * @h: the heap
+ * @s: a span from ga_heap_alloc_span(), no longer used by anyone
+ *
+ * Context: Any context.
+ */
+void ga_heap_free_span(struct ga_heap *h, struct ga_span *s)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&h->lock, flags);
+	if (WARN_ON_ONCE(s->state == GA_SPAN_DEAD)) {
+		spin_unlock_irqrestore(&h->lock, flags);
+		return;
+	}
+	ga_span_table_set(h, s, NULL);
+	h->stats.spans_inuse--;
+	h->stats.pages_inuse -= s->npages;
+	if (s->state == GA_SPAN_LARGE)
+		h->stats.large_spans--;
+	s->state = GA_SPAN_DEAD;
+	ga_pagealloc_free(&h->pages, s->page, s->npages);
+	spin_unlock_irqrestore(&h->lock, flags);
+	ga_fixalloc_free(&h->spanalloc, s);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_free_span);
+
+/**
+ * ga_heap_read_stats() - Snapshot the heap's counters.
+ * @h: the heap
+ * @st: the event counters
+ * @mapped: bytes of arena memory held
+ * @free_pages: free heap pages
+ * @largest_free: longest run of free pages
+ *
+ * Context: Any context.
+ */
+void ga_heap_read_stats(struct ga_heap *h, struct ga_heap_stats *st,
+			unsigned long *mapped, unsigned long *free_pages,
+			unsigned long *largest_free)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&h->lock, flags);
+	*st = h->stats;
+	*mapped = h->mapped_bytes;
+	*free_pages = h->pages.free_pages;
+	*largest_free = ga_pagealloc_largest_free(&h->pages);
+	spin_unlock_irqrestore(&h->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_read_stats);
+
+/* ---------------------------------------------------------------------- */
+/* Init and teardown (Go's mheap.init plus the first arena)               */
+
+/**
+ * ga_heap_init() - Set up a heap and reserve its initial arena.
+ * @h: the heap
+ * @arena_bytes: the initial arena, a non-zero multiple of 4 MiB
+ * @max_bytes: the cap, a multiple of 4 MiB, from @arena_bytes up to 64 GiB
+ *
+ * Context: Process context; sleeps.
+ * Return: 0, -EINVAL for bad sizes, -ENOMEM.
+ */
+int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max_bytes)
+{
+	int ret;
+
+	memset(h, 0, sizeof(*h));
+	if (!arena_bytes || !IS_ALIGNED(arena_bytes, GA_CHUNK_BYTES) ||
+	    !IS_ALIGNED(max_bytes, GA_CHUNK_BYTES) || arena_bytes > max_bytes ||
+	    max_bytes > GA_HEAP_LIMIT)
+		return -EINVAL;
+
+	spin_lock_init(&h->lock);
+	mutex_init(&h->grow_lock);
+	INIT_LIST_HEAD(&h->regions);
+	ga_fixalloc_init(&h->spanalloc, sizeof(struct ga_span));
+	h->arena_bytes = arena_bytes;
+	h->grow_bytes = GA_CHUNK_BYTES;
+	h->max_bytes = max_bytes;
+
+	/* Every region may need a gap chunk after it: twice the cap. */
+	ret = ga_pagealloc_init(&h->pages, 2 * (max_bytes >> GA_CHUNK_SHIFT), &h->lock);
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
+	h->chunk_base = kvcalloc(h->pages.maxchunks, sizeof(*h->chunk_base), GA_META_GFP);
+	if (!h->chunk_base)
+		goto free_pages;
+
+	h->index_base = VMALLOC_START;
+	h->index_windows = ((VMALLOC_END - VMALLOC_START) >> GA_ARENA_SHIFT) + 1;
+	h->arenas_l1 = DIV_ROUND_UP(h->index_windows, GA_ARENA_L2_ENTRIES);
+	h->arenas = kvcalloc(h->arenas_l1, sizeof(*h->arenas), GA_META_GFP);
+	if (!h->arenas)
+		goto free_chunk_base;
+
+	mutex_lock(&h->grow_lock);
+	ret = ga_heap_add_region(h, arena_bytes);
+	mutex_unlock(&h->grow_lock);
+	if (ret)
+		goto free_index;
+	return 0;
+
+free_index:
+	ga_index_destroy(h);
+free_chunk_base:
+	kvfree(h->chunk_base);
+free_pages:
+	ga_pagealloc_destroy(&h->pages);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_init);
+
+/**
+ * ga_heap_destroy() - Free all heap memory and metadata.
+ * @h: the heap; no span may be used afterwards
+ *
+ * Context: Process context.
+ */
+void ga_heap_destroy(struct ga_heap *h)
+{
+	struct ga_region *r, *next;
+
+	list_for_each_entry_safe(r, next, &h->regions, node) {
+		vfree(r->vm);
+		kfree(r);
+	}
+	INIT_LIST_HEAD(&h->regions);
+	ga_index_destroy(h);
+	kvfree(h->chunk_base);
+	h->chunk_base = NULL;
+	ga_pagealloc_destroy(&h->pages);
+	ga_fixalloc_destroy(&h->spanalloc);
+	mutex_destroy(&h->grow_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_destroy);

@@ -1,0 +1,1201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of goalloc's page heap (goalloc_heap.c).
+ *
+ * goalloc_pallocbits: one chunk's bitmap, as Go's mpallocbits_test.go:
+ *	exact words after range operations, summaries and first fit against
+ *	slow references on random bitmaps.
+ * goalloc_pagealloc: standalone page allocators with no memory behind
+ *	them (Go's NewPageAlloc): first-fit order against a brute-force
+ *	search, exhaustion at exactly the right count, runs across chunk
+ *	boundaries, merging, gaps, every summary against a slow reference.
+ * goalloc_heap: standalone heaps with real arenas: growth up to the cap
+ *	and refusal past it, the span table for every page of spans and for
+ *	foreign pointers, atomic callers, interrupt context, two CPUs at once;
+ *	and the state module init left the global allocator in.
+ *
+ * The tests reach internals through goalloc's EXPORT_SYMBOL_IF_KUNIT()
+ * exports (namespace EXPORTED_FOR_KUNIT_TESTING).
+ */
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/irq_work.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/prandom.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "goalloc_internal.h"
+
+MODULE_IMPORT_NS(GOALLOC_KUNIT_NS);
+
+#define NOFIT	(~0U)
+
+/* ---------------------------------------------------------------------- */
+/* Slow references                                                        */
+
+static bool bit_set(const struct ga_pallocbits *b, unsigned int i)
+{
+	return b->w[i / 64] & (1ULL << (i % 64));
+}
+
+static struct ga_psum slow_summarize(const struct ga_pallocbits *b)
+{
+	struct ga_psum s = { 0, 0, 0 };
+	unsigned int i, run = 0;
+
+	for (i = 0; i < GA_CHUNK_PAGES && !bit_set(b, i); i++)
+		s.start++;
+	for (i = 0; i < GA_CHUNK_PAGES; i++) {
+		run = bit_set(b, i) ? 0 : run + 1;
+		s.max = max(s.max, run);
+	}
+	for (i = GA_CHUNK_PAGES; i > 0 && !bit_set(b, i - 1); i--)
+		s.end++;
+	return s;
+}
+
+static unsigned int slow_find(const struct ga_pallocbits *b, unsigned int n,
+			      unsigned int search)
+{
+	unsigned int i, run = 0;
+
+	for (i = search; i < GA_CHUNK_PAGES; i++) {
+		run = bit_set(b, i) ? 0 : run + 1;
+		if (run == n)
+			return i + 1 - n;
+	}
+	return NOFIT;
+}
+
+static void random_bitmap(struct rnd_state *rnd, struct ga_pallocbits *b)
+{
+	unsigned int mode = prandom_u32_state(rnd) % 4, i;
+
+	if (mode < 3) {
+		/* Independent bits, in use with probability 1/64, 1/2 or 63/64. */
+		static const unsigned int one_in[] = { 64, 2, 64 };
+
+		bool dense = mode == 2;
+
+		for (i = 0; i < GA_CHUNK_PAGES; i++) {
+			bool hit = prandom_u32_state(rnd) % one_in[mode] == 0;
+
+			if (hit != dense)
+				b->w[i / 64] |= 1ULL << (i % 64);
+			else
+				b->w[i / 64] &= ~(1ULL << (i % 64));
+		}
+		return;
+	}
+	/* Alternating runs of random length: long free runs across words. */
+	memset(b, 0, sizeof(*b));
+	i = prandom_u32_state(rnd) % 100;
+	while (i < GA_CHUNK_PAGES) {
+		unsigned int n = min(1 + prandom_u32_state(rnd) % 150, GA_CHUNK_PAGES - i);
+
+		ga_pallocbits_alloc_range(b, i, n);
+		i += n + prandom_u32_state(rnd) % 150;
+	}
+}
+
+static void expect_psum(struct kunit *test, struct ga_psum got, struct ga_psum want)
+{
+	KUNIT_EXPECT_EQ_MSG(test, got.start, want.start, "start");
+	KUNIT_EXPECT_EQ_MSG(test, got.max, want.max, "max");
+	KUNIT_EXPECT_EQ_MSG(test, got.end, want.end, "end");
+}
+
+/* ---------------------------------------------------------------------- */
+/* goalloc_pallocbits                                                     */
+
+struct prange {
+	u16 i, n;
+};
+
+struct words_case {
+	const char *name;
+	struct prange r[3];
+	u64 want[GA_CHUNK_WORDS];
+};
+
+static const struct words_case words_cases[] = {
+	{ "one_word", { { 129, 5 } }, { [2] = 0x3e } },
+	{ "five_words_and_a_bit", { { 0, 321 } },
+	  { ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, 1 } },
+	{ "all", { { 0, 512 } },
+	  { ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL } },
+	{ "straddle_word", { { 63, 2 } }, { 1ULL << 63, 1 } },
+	{ "last_page", { { 511, 1 } }, { [7] = 1ULL << 63 } },
+	{ "three_ranges", { { 0, 1 }, { 64, 64 }, { 200, 56 } },
+	  { 1, ~0ULL, 0, 0xffULL << 8 | 0xffffffffffff0000ULL } },
+};
+
+static void words_desc(const struct words_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(words, words_cases, words_desc);
+
+/* Go's TestPallocBitsAllocRange: exact words after range allocations. */
+static void pallocbits_alloc_range_words(struct kunit *test)
+{
+	const struct words_case *c = test->param_value;
+	struct ga_pallocbits b = {};
+	unsigned int k, w;
+
+	for (k = 0; k < ARRAY_SIZE(c->r) && c->r[k].n; k++)
+		ga_pallocbits_alloc_range(&b, c->r[k].i, c->r[k].n);
+	for (w = 0; w < GA_CHUNK_WORDS; w++)
+		KUNIT_EXPECT_EQ_MSG(test, b.w[w], c->want[w], "word %u", w);
+}
+
+/* The same ranges freed from a full chunk leave the complement. */
+static void pallocbits_free_range_words(struct kunit *test)
+{
+	const struct words_case *c = test->param_value;
+	struct ga_pallocbits b;
+	unsigned int k, w;
+
+	memset(&b, 0xff, sizeof(b));
+	for (k = 0; k < ARRAY_SIZE(c->r) && c->r[k].n; k++)
+		ga_pallocbits_free_range(&b, c->r[k].i, c->r[k].n);
+	for (w = 0; w < GA_CHUNK_WORDS; w++)
+		KUNIT_EXPECT_EQ_MSG(test, b.w[w], ~c->want[w], "word %u", w);
+}
+
+struct sum_case {
+	const char *name;
+	struct prange free[3];	/* free ranges in an otherwise full chunk */
+	struct ga_psum want;
+};
+
+static const struct sum_case sum_cases[] = {
+	{ "none_free", {}, { 0, 0, 0 } },
+	{ "all_free", { { 0, 512 } }, { 512, 512, 512 } },
+	{ "only_start", { { 0, 10 } }, { 10, 10, 0 } },
+	{ "only_end", { { 500, 12 } }, { 0, 12, 12 } },
+	{ "start_max_end", { { 0, 3 }, { 100, 100 }, { 510, 2 } }, { 3, 100, 2 } },
+	{ "inside_one_word", { { 193, 62 } }, { 0, 62, 0 } },
+	{ "across_words", { { 60, 10 } }, { 0, 10, 0 } },
+	{ "end_longest", { { 0, 1 }, { 10, 5 }, { 300, 212 } }, { 1, 212, 212 } },
+};
+
+static void sum_desc(const struct sum_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(sums, sum_cases, sum_desc);
+
+/* Go's TestPallocBitsSummarize. */
+static void pallocbits_summarize_cases(struct kunit *test)
+{
+	const struct sum_case *c = test->param_value;
+	struct ga_pallocbits b;
+	struct ga_psum got;
+	unsigned int k;
+
+	memset(&b, 0xff, sizeof(b));
+	for (k = 0; k < ARRAY_SIZE(c->free) && c->free[k].n; k++)
+		ga_pallocbits_free_range(&b, c->free[k].i, c->free[k].n);
+	got = ga_pallocbits_summarize(&b);
+	expect_psum(test, got, c->want);
+}
+
+/* Go's TestPallocBitsSummarizeRandom: 1000 bitmaps against SummarizeSlow. */
+static void pallocbits_summarize_random(struct kunit *test)
+{
+	struct rnd_state rnd;
+	struct ga_pallocbits b;
+	unsigned int k;
+
+	prandom_seed_state(&rnd, 0x5eed0001);
+	for (k = 0; k < 1000; k++) {
+		struct ga_psum got, want;
+
+		random_bitmap(&rnd, &b);
+		got = ga_pallocbits_summarize(&b);
+		want = slow_summarize(&b);
+		if (got.start != want.start || got.max != want.max || got.end != want.end) {
+			KUNIT_FAIL(test, "bitmap %u: got (%u,%u,%u) want (%u,%u,%u)", k,
+				   got.start, got.max, got.end, want.start, want.max, want.end);
+			return;
+		}
+	}
+}
+
+struct find_case {
+	const char *name;
+	struct prange used[3];
+	unsigned int npages, search;
+	unsigned int want[3];	/* results of successive find + alloc */
+};
+
+static const struct find_case find_cases[] = {
+	{ "all_free_1", {}, 1, 0, { 0, 1, 2 } },
+	{ "all_free_65", {}, 65, 0, { 0, 65, 130 } },
+	{ "some_free_161", { { 0, 185 }, { 331, 1 } }, 161, 0, { 332, NOFIT } },
+	{ "none_free", { { 0, 512 } }, 1, 0, { NOFIT } },
+	{ "exact_tail", { { 0, 448 } }, 64, 0, { 448, NOFIT } },
+	{ "tail_too_short", { { 0, 448 } }, 65, 0, { NOFIT } },
+	{ "hole_then_word", { { 0, 3 }, { 5, 59 } }, 2, 0, { 3, 64, 66 } },
+	{ "cross_word_run", { { 0, 60 }, { 70, 442 } }, 10, 0, { 60, NOFIT } },
+	{ "search_hint", { { 10, 90 }, { 200, 312 } }, 5, 50, { 100, 105, 110 } },
+	{ "whole_chunk", {}, 512, 0, { 0, NOFIT } },
+};
+
+static void find_desc(const struct find_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(finds, find_cases, find_desc);
+
+/* Go's TestPallocBitsAlloc: first fit, then allocate, repeatedly. */
+static void pallocbits_find_cases(struct kunit *test)
+{
+	const struct find_case *c = test->param_value;
+	struct ga_pallocbits b = {};
+	unsigned int k;
+
+	for (k = 0; k < ARRAY_SIZE(c->used) && c->used[k].n; k++)
+		ga_pallocbits_alloc_range(&b, c->used[k].i, c->used[k].n);
+	for (k = 0; k < ARRAY_SIZE(c->want); k++) {
+		unsigned int got = ga_pallocbits_find(&b, c->npages, c->search);
+
+		KUNIT_EXPECT_EQ_MSG(test, got, c->want[k], "find %u", k);
+		if (got == NOFIT || got != c->want[k])
+			return;
+		ga_pallocbits_alloc_range(&b, got, c->npages);
+	}
+}
+
+/* First fit against a brute-force search on random bitmaps. */
+static void pallocbits_find_random(struct kunit *test)
+{
+	static const unsigned int sizes[] = {
+		1, 2, 3, 5, 8, 16, 31, 32, 63, 64, 65, 100, 128, 200, 300, 511, 512,
+	};
+	struct rnd_state rnd;
+	struct ga_pallocbits b;
+	unsigned int k, s;
+
+	prandom_seed_state(&rnd, 0x5eed0002);
+	for (k = 0; k < 300; k++) {
+		random_bitmap(&rnd, &b);
+		for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+			unsigned int search = prandom_u32_state(&rnd) % 4 ?
+					      0 : prandom_u32_state(&rnd) % GA_CHUNK_PAGES;
+			unsigned int got = ga_pallocbits_find(&b, sizes[s], search);
+			unsigned int want = slow_find(&b, sizes[s], search);
+
+			if (got != want) {
+				KUNIT_FAIL(test, "bitmap %u n=%u search=%u: got %u want %u",
+					   k, sizes[s], search, got, want);
+				return;
+			}
+		}
+	}
+}
+
+/* Go's TestMallocBitsPopcntRange, against counting bit by bit. */
+static void pallocbits_popcount_random(struct kunit *test)
+{
+	struct rnd_state rnd;
+	struct ga_pallocbits b;
+	unsigned int k;
+
+	prandom_seed_state(&rnd, 0x5eed0003);
+	for (k = 0; k < 2000; k++) {
+		unsigned int i = prandom_u32_state(&rnd) % GA_CHUNK_PAGES;
+		unsigned int n = 1 + prandom_u32_state(&rnd) % (GA_CHUNK_PAGES - i);
+		unsigned int j, want = 0;
+
+		if (k % 10 == 0)
+			random_bitmap(&rnd, &b);
+		for (j = i; j < i + n; j++)
+			want += bit_set(&b, j);
+		KUNIT_ASSERT_EQ_MSG(test, ga_pallocbits_popcount(&b, i, n), want,
+				    "range %u+%u", i, n);
+	}
+}
+
+static struct kunit_case pallocbits_cases[] = {
+	KUNIT_CASE_PARAM(pallocbits_alloc_range_words, words_gen_params),
+	KUNIT_CASE_PARAM(pallocbits_free_range_words, words_gen_params),
+	KUNIT_CASE_PARAM(pallocbits_summarize_cases, sums_gen_params),
+	KUNIT_CASE(pallocbits_summarize_random),
+	KUNIT_CASE_PARAM(pallocbits_find_cases, finds_gen_params),
+	KUNIT_CASE(pallocbits_find_random),
+	KUNIT_CASE(pallocbits_popcount_random),
+	{}
+};
+
+static struct kunit_suite pallocbits_suite = {
+	.name = "goalloc_pallocbits",
+	.test_cases = pallocbits_cases,
+};
+
+/* ---------------------------------------------------------------------- */
+/* goalloc_pagealloc                                                      */
+
+struct pa_fixture {
+	spinlock_t lock;	/* the "heap lock" of the page allocator under test */
+	struct ga_pagealloc pa;
+	bool ready;
+};
+
+/* A page allocator of @maxchunks chunks with chunks [c, c + n) grown. */
+static struct ga_pagealloc *pa_new(struct kunit *test, unsigned int maxchunks,
+				   unsigned int c, unsigned int n)
+{
+	struct pa_fixture *f = test->priv;
+
+	KUNIT_ASSERT_EQ(test, ga_pagealloc_init(&f->pa, maxchunks, &f->lock), 0);
+	f->ready = true;
+	if (n) {
+		spin_lock(&f->lock);
+		ga_pagealloc_grow(&f->pa, c, n);
+		spin_unlock(&f->lock);
+	}
+	return &f->pa;
+}
+
+static void pa_grow(struct kunit *test, unsigned int c, unsigned int n)
+{
+	struct pa_fixture *f = test->priv;
+
+	spin_lock(&f->lock);
+	ga_pagealloc_grow(&f->pa, c, n);
+	spin_unlock(&f->lock);
+}
+
+static unsigned long pa_alloc(struct kunit *test, unsigned long n)
+{
+	struct pa_fixture *f = test->priv;
+	unsigned long page;
+
+	spin_lock(&f->lock);
+	page = ga_pagealloc_alloc(&f->pa, n);
+	spin_unlock(&f->lock);
+	return page;
+}
+
+static void pa_free(struct kunit *test, unsigned long page, unsigned long n)
+{
+	struct pa_fixture *f = test->priv;
+
+	spin_lock(&f->lock);
+	ga_pagealloc_free(&f->pa, page, n);
+	spin_unlock(&f->lock);
+}
+
+static unsigned long pa_largest(struct kunit *test)
+{
+	struct pa_fixture *f = test->priv;
+	unsigned long n;
+
+	spin_lock(&f->lock);
+	n = ga_pagealloc_largest_free(&f->pa);
+	spin_unlock(&f->lock);
+	return n;
+}
+
+static int pa_test_init(struct kunit *test)
+{
+	struct pa_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return -ENOMEM;
+	spin_lock_init(&f->lock);
+	test->priv = f;
+	return 0;
+}
+
+static void pa_test_exit(struct kunit *test)
+{
+	struct pa_fixture *f = test->priv;
+
+	if (f->ready)
+		ga_pagealloc_destroy(&f->pa);
+}
+
+/* Address-ordered first fit, including holes left by frees. */
+static void pagealloc_first_fit_order(struct kunit *test)
+{
+	pa_new(test, 4, 0, 4);
+
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 1), 0UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 2), 1UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 3), 3UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 600), 6UL);	/* into chunk 1 */
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 1), 606UL);
+	pa_free(test, 1, 2);					/* hole 1..2 */
+	pa_free(test, 3, 3);					/* hole now 1..5 */
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 4), 1UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 2), 607UL);	/* 5 alone is too short */
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 1), 5UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 1), 609UL);
+	pa_free(test, 6, 600);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 512), 6UL);	/* still spans chunks */
+}
+
+static const unsigned long exhaust_sizes[] = {
+	1, 2, 3, 4, 5, 8, 16, 64, 1024, 1025, 2048, 2049,
+};
+
+static void exhaust_desc(const unsigned long *n, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "npages_%lu", *n);
+}
+
+KUNIT_ARRAY_PARAM(exhaust, exhaust_sizes, exhaust_desc);
+
+/*
+ * Go's TestPageAllocExhaust over 4 chunks: exactly floor(2048 / n) runs,
+ * each at i * n, then failure; after freeing, the heap is whole again.
+ */
+static void pagealloc_exhaust(struct kunit *test)
+{
+	unsigned long n = *(const unsigned long *)test->param_value;
+	unsigned long total = 4 * GA_CHUNK_PAGES, i, count = total / n;
+	struct ga_pagealloc *pa = pa_new(test, 4, 0, 4);
+
+	for (i = 0; i < count; i++) {
+		unsigned long got = pa_alloc(test, n);
+
+		KUNIT_ASSERT_EQ_MSG(test, got, i * n, "allocation %lu", i);
+	}
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, n), GA_NO_PAGE);
+	KUNIT_EXPECT_EQ(test, pa->free_pages, total - count * n);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, total - count * n + 1), GA_NO_PAGE);
+
+	for (i = 0; i < count; i++)
+		pa_free(test, i * n, n);
+	KUNIT_EXPECT_EQ(test, pa->free_pages, total);
+	KUNIT_EXPECT_EQ(test, pa_largest(test), total);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, total), 0UL);
+}
+
+/* Runs across chunk boundaries set exactly the right bits. */
+static void pagealloc_cross_chunk(struct kunit *test)
+{
+	struct ga_pagealloc *pa = pa_new(test, 4, 0, 4);
+	unsigned int w;
+
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 500), 0UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 24), 500UL);	/* 500..523 */
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 1025), 524UL);	/* to 1548 */
+	for (w = 0; w < GA_CHUNK_WORDS; w++) {
+		KUNIT_EXPECT_EQ(test, pa->chunks[0].w[w], ~0ULL);
+		KUNIT_EXPECT_EQ(test, pa->chunks[1].w[w], ~0ULL);
+		KUNIT_EXPECT_EQ(test, pa->chunks[2].w[w], ~0ULL);
+	}
+	KUNIT_EXPECT_EQ(test, pa->chunks[3].w[0], 0x1fffULL);
+	for (w = 1; w < GA_CHUNK_WORDS; w++)
+		KUNIT_EXPECT_EQ(test, pa->chunks[3].w[w], 0ULL);
+
+	/* Free a run straddling chunks 1 and 2; it comes back whole. */
+	pa_free(test, 1000, 100);
+	KUNIT_EXPECT_EQ(test, pa->chunks[1].w[7], (1ULL << 40) - 1);
+	KUNIT_EXPECT_EQ(test, pa->chunks[2].w[0], 0ULL);
+	KUNIT_EXPECT_EQ(test, pa->chunks[2].w[1], ~0xfffULL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 100), 1000UL);
+	/* The rest of chunk 3, exactly. */
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 499), 1549UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 1), GA_NO_PAGE);
+}
+
+/* Freed neighbours merge into one run. */
+static void pagealloc_merge(struct kunit *test)
+{
+	pa_new(test, 1, 0, 1);
+
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 100), 0UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 100), 100UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 100), 200UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 212), 300UL);
+	KUNIT_EXPECT_EQ(test, pa_largest(test), 0UL);
+	pa_free(test, 0, 100);
+	pa_free(test, 200, 100);
+	KUNIT_EXPECT_EQ(test, pa_largest(test), 100UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 150), GA_NO_PAGE);
+	pa_free(test, 100, 100);
+	KUNIT_EXPECT_EQ(test, pa_largest(test), 300UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 300), 0UL);
+	pa_free(test, 0, 300);
+	pa_free(test, 300, 212);
+	KUNIT_EXPECT_EQ(test, pa_largest(test), 512UL);
+}
+
+/* Chunks never grown stay allocated: nothing is handed out across them. */
+static void pagealloc_gap(struct kunit *test)
+{
+	struct ga_pagealloc *pa = pa_new(test, 4, 0, 1);
+
+	pa_grow(test, 2, 1);
+	KUNIT_EXPECT_EQ(test, pa->free_pages, 1024UL);
+	KUNIT_EXPECT_EQ(test, pa_largest(test), 512UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 513), GA_NO_PAGE);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 300), 0UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 300), 1024UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 212), 300UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 212), 1324UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 1), GA_NO_PAGE);
+	/* A later grow fills the gap; now runs may cross it. */
+	pa_free(test, 300, 212);
+	pa_free(test, 1024, 300);
+	pa_grow(test, 1, 1);
+	KUNIT_EXPECT_EQ(test, pa_largest(test), 1024UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 1024), 300UL);
+}
+
+/* Zero pages and more pages than exist fail without touching anything. */
+static void pagealloc_bad_sizes(struct kunit *test)
+{
+	struct ga_pagealloc *pa = pa_new(test, 2, 0, 2);
+
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 0), GA_NO_PAGE);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 1025), GA_NO_PAGE);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, ULONG_MAX), GA_NO_PAGE);
+	KUNIT_EXPECT_EQ(test, pa->free_pages, 1024UL);
+	KUNIT_EXPECT_EQ(test, pa_alloc(test, 1024), 0UL);
+}
+
+/* Slow summary of pages [first, first + n), pages past the end in use. */
+static struct ga_psum slow_range_summary(struct ga_pagealloc *pa, unsigned long first,
+					 unsigned long n)
+{
+	unsigned long limit = (unsigned long)pa->maxchunks * GA_CHUNK_PAGES, i, run = 0;
+	struct ga_psum s = { 0, 0, 0 };
+	bool prefix = true;
+
+	for (i = first; i < first + n; i++) {
+		bool used = i >= limit ||
+			    bit_set(&pa->chunks[i / GA_CHUNK_PAGES], i % GA_CHUNK_PAGES);
+
+		if (used && prefix) {
+			s.start = run;
+			prefix = false;
+		}
+		run = used ? 0 : run + 1;
+		s.max = max_t(u32, s.max, run);
+	}
+	if (prefix)
+		s.start = run;
+	s.end = run;
+	return s;
+}
+
+static unsigned long slow_first_fit(struct ga_pagealloc *pa, unsigned long n)
+{
+	unsigned long limit = (unsigned long)pa->maxchunks * GA_CHUNK_PAGES, i, run = 0;
+
+	for (i = 0; i < limit; i++) {
+		run = bit_set(&pa->chunks[i / GA_CHUNK_PAGES], i % GA_CHUNK_PAGES) ? 0 : run + 1;
+		if (run == n)
+			return i + 1 - n;
+	}
+	return GA_NO_PAGE;
+}
+
+/*
+ * Random allocations and frees over 67 chunks (three summary levels):
+ * every result equals a brute-force first fit, and afterwards every
+ * summary at every level equals a slow summary of its pages.
+ */
+static void pagealloc_random_vs_reference(struct kunit *test)
+{
+	enum { NCHUNKS = 67, NRUNS = 600 };
+	struct pa_fixture *f = test->priv;
+	struct ga_pagealloc *pa = pa_new(test, NCHUNKS, 0, NCHUNKS);
+	struct { unsigned long page, n; } *runs;
+	unsigned int nruns = 0, k, l;
+	struct rnd_state rnd;
+
+	runs = kunit_kcalloc(test, NRUNS, sizeof(*runs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, runs);
+	prandom_seed_state(&rnd, 0x5eed0004);
+
+	for (k = 0; k < 4000; k++) {
+		bool alloc = nruns < NRUNS && (nruns == 0 || prandom_u32_state(&rnd) % 5 < 3);
+
+		if (alloc) {
+			static const unsigned long big[] = { 511, 512, 513, 1500, 3000 };
+			unsigned long n = prandom_u32_state(&rnd) % 20 ?
+					  1 + prandom_u32_state(&rnd) % 80 :
+					  big[prandom_u32_state(&rnd) % ARRAY_SIZE(big)];
+			unsigned long want = slow_first_fit(pa, n);
+			unsigned long got = pa_alloc(test, n);
+
+			KUNIT_ASSERT_EQ_MSG(test, got, want, "op %u: alloc %lu", k, n);
+			if (got != GA_NO_PAGE) {
+				runs[nruns].page = got;
+				runs[nruns++].n = n;
+			}
+		} else {
+			unsigned int v = prandom_u32_state(&rnd) % nruns;
+
+			pa_free(test, runs[v].page, runs[v].n);
+			runs[v] = runs[--nruns];
+		}
+	}
+
+	spin_lock(&f->lock);
+	for (l = 0; l < pa->nlevels; l++) {
+		unsigned int shift = 9 + 3 * (pa->nlevels - 1 - l);
+		unsigned long idx, entries = GA_PA_FANOUT << (GA_PA_FANOUT_SHIFT * l);
+
+		for (idx = 0; idx < entries; idx++) {
+			struct ga_psum got = ga_pagealloc_summary(pa, l, idx);
+			struct ga_psum want = slow_range_summary(pa, idx << shift, BIT(shift));
+
+			if (got.start != want.start || got.max != want.max ||
+			    got.end != want.end) {
+				spin_unlock(&f->lock);
+				KUNIT_FAIL(test,
+					   "level %u entry %lu: got (%u,%u,%u) want (%u,%u,%u)",
+					   l, idx, got.start, got.max, got.end,
+					   want.start, want.max, want.end);
+				return;
+			}
+		}
+	}
+	KUNIT_EXPECT_EQ(test, ga_pagealloc_largest_free(pa),
+			(unsigned long)slow_range_summary(pa, 0, NCHUNKS * GA_CHUNK_PAGES).max);
+	spin_unlock(&f->lock);
+}
+
+static struct kunit_case pagealloc_cases[] = {
+	KUNIT_CASE(pagealloc_first_fit_order),
+	KUNIT_CASE_PARAM(pagealloc_exhaust, exhaust_gen_params),
+	KUNIT_CASE(pagealloc_cross_chunk),
+	KUNIT_CASE(pagealloc_merge),
+	KUNIT_CASE(pagealloc_gap),
+	KUNIT_CASE(pagealloc_bad_sizes),
+	KUNIT_CASE(pagealloc_random_vs_reference),
+	{}
+};
+
+static struct kunit_suite pagealloc_suite = {
+	.name = "goalloc_pagealloc",
+	.init = pa_test_init,
+	.exit = pa_test_exit,
+	.test_cases = pagealloc_cases,
+};
+
+/* ---------------------------------------------------------------------- */
+/* goalloc_heap                                                           */
+
+#define MiB SZ_1M
+
+struct heap_fixture {
+	struct ga_heap heap;
+	bool ready;
+};
+
+static struct ga_heap *heap_new(struct kunit *test, unsigned long arena, unsigned long cap)
+{
+	struct heap_fixture *f = test->priv;
+
+	KUNIT_ASSERT_EQ(test, ga_heap_init(&f->heap, arena, cap), 0);
+	f->ready = true;
+	return &f->heap;
+}
+
+static int heap_test_init(struct kunit *test)
+{
+	test->priv = kunit_kzalloc(test, sizeof(struct heap_fixture), GFP_KERNEL);
+	return test->priv ? 0 : -ENOMEM;
+}
+
+static void heap_test_exit(struct kunit *test)
+{
+	struct heap_fixture *f = test->priv;
+
+	if (f->ready)
+		ga_heap_destroy(&f->heap);
+}
+
+struct heap_stats {
+	struct ga_heap_stats st;
+	unsigned long mapped, free_pages, largest;
+};
+
+static struct heap_stats heap_stats(struct ga_heap *h)
+{
+	struct heap_stats s;
+
+	ga_heap_read_stats(h, &s.st, &s.mapped, &s.free_pages, &s.largest);
+	return s;
+}
+
+static struct ga_span *span_alloc(struct ga_heap *h, unsigned long npages, gfp_t gfp)
+{
+	return ga_heap_alloc_span(h, npages, npages > 4 ? GA_SPAN_LARGE : GA_SPAN_INUSE,
+				  0, gfp);
+}
+
+struct bad_init {
+	const char *name;
+	unsigned long arena, cap;
+};
+
+static const struct bad_init bad_inits[] = {
+	{ "zero_arena", 0, 16 * MiB },
+	{ "misaligned_arena", 5 * MiB, 16 * MiB },
+	{ "misaligned_cap", 4 * MiB, 10 * MiB },
+	{ "arena_over_cap", 8 * MiB, 4 * MiB },
+	{ "cap_over_limit", 4 * MiB, GA_HEAP_LIMIT + 4 * MiB },
+	{ "absurd_arena", 1UL << 50, 1UL << 50 },
+};
+
+static void bad_init_desc(const struct bad_init *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(bad_init, bad_inits, bad_init_desc);
+
+static void heap_init_rejects_bad_sizes(struct kunit *test)
+{
+	const struct bad_init *c = test->param_value;
+	struct heap_fixture *f = test->priv;
+
+	KUNIT_EXPECT_EQ(test, ga_heap_init(&f->heap, c->arena, c->cap), -EINVAL);
+}
+
+/* A span is 8 KiB aligned, writable to its last byte, and maps to itself. */
+static void heap_span_basic(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 16 * MiB);
+	struct heap_stats s0 = heap_stats(h), s1;
+	struct ga_span *s = span_alloc(h, 3, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s0.mapped, 4 * MiB);
+	KUNIT_EXPECT_EQ(test, s0.free_pages, 512UL);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(s->base - h->index_base, GA_PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, s->npages, 3U);
+	KUNIT_EXPECT_EQ(test, s->state, (u8)GA_SPAN_INUSE);
+	memset((void *)s->base, 0xa5, ga_span_bytes(s));
+	KUNIT_EXPECT_EQ(test, ((u8 *)s->base)[ga_span_bytes(s) - 1], 0xa5);
+	KUNIT_EXPECT_PTR_EQ(test, ga_span_of(h, (void *)s->base), s);
+
+	s1 = heap_stats(h);
+	KUNIT_EXPECT_EQ(test, s1.free_pages, 509UL);
+	KUNIT_EXPECT_EQ(test, s1.st.spans_inuse, 1UL);
+	KUNIT_EXPECT_EQ(test, s1.st.pages_inuse, 3UL);
+
+	ga_heap_free_span(h, s);
+	s1 = heap_stats(h);
+	KUNIT_EXPECT_EQ(test, s1.free_pages, 512UL);
+	KUNIT_EXPECT_EQ(test, s1.st.spans_inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, s1.largest, 512UL);
+}
+
+static const unsigned long lookup_sizes[] = { 1, 2, 3, 64, 511, 512, 1000 };
+
+static void lookup_desc(const unsigned long *n, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "npages_%lu", *n);
+}
+
+KUNIT_ARRAY_PARAM(lookup, lookup_sizes, lookup_desc);
+
+/* Every byte of every page of a span maps to it, and nothing outside does. */
+static void heap_span_lookup(struct kunit *test)
+{
+	unsigned long n = *(const unsigned long *)test->param_value, i;
+	struct ga_heap *h = heap_new(test, 8 * MiB, 32 * MiB);
+	struct ga_span *before = span_alloc(h, 1, GFP_KERNEL);
+	struct ga_span *s = span_alloc(h, n, GFP_KERNEL);
+	struct ga_span *after = span_alloc(h, 1, GFP_KERNEL);
+	unsigned long end;
+
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_NOT_NULL(test, after);
+	end = s->base + ga_span_bytes(s);
+
+	KUNIT_EXPECT_PTR_EQ(test, ga_span_of(h, (void *)s->base), s);
+	KUNIT_EXPECT_PTR_EQ(test, ga_span_of(h, (void *)(s->base + n / 2 * GA_PAGE_SIZE + 17)),
+			    s);
+	KUNIT_EXPECT_PTR_EQ(test, ga_span_of(h, (void *)(end - 1)), s);
+	for (i = 0; i < n; i++) {
+		unsigned long page = s->base + i * GA_PAGE_SIZE;
+
+		if (ga_span_of(h, (void *)page) != s ||
+		    ga_span_of(h, (void *)(page + GA_PAGE_SIZE - 1)) != s) {
+			KUNIT_FAIL(test, "page %lu of %lu does not map to its span", i, n);
+			break;
+		}
+	}
+	KUNIT_EXPECT_PTR_NE(test, ga_span_of(h, (void *)(s->base - 1)), s);
+	KUNIT_EXPECT_PTR_NE(test, ga_span_of(h, (void *)end), s);
+
+	ga_heap_free_span(h, s);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_NULL(test, ga_span_of(h, (void *)(end - 1 - i * GA_PAGE_SIZE)));
+	KUNIT_EXPECT_PTR_EQ(test, ga_span_of(h, (void *)before->base), before);
+	KUNIT_EXPECT_PTR_EQ(test, ga_span_of(h, (void *)after->base), after);
+	ga_heap_free_span(h, before);
+	ga_heap_free_span(h, after);
+}
+
+static int foreign_static;
+
+/* Pointers goalloc did not hand out map to no span. */
+static void heap_foreign_pointers(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 8 * MiB);
+	struct ga_span *s = span_alloc(h, 2, GFP_KERNEL);
+	void *km = kunit_kmalloc(test, 64, GFP_KERNEL);
+	void *vm = vmalloc(64 * 1024);
+	struct page *pg = alloc_page(GFP_KERNEL);
+	int on_stack = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	KUNIT_EXPECT_NULL(test, ga_span_of(h, km));
+	KUNIT_EXPECT_NULL(test, ga_span_of(h, &on_stack));
+	KUNIT_EXPECT_NULL(test, ga_span_of(h, &foreign_static));
+	KUNIT_EXPECT_NULL(test, ga_span_of(h, (void *)heap_foreign_pointers));
+	KUNIT_EXPECT_NULL(test, ga_span_of(h, NULL));
+	KUNIT_EXPECT_NULL(test, ga_span_of(h, (void *)~0UL));
+	KUNIT_EXPECT_NULL(test, ga_span_of(h, (void *)-4096L));
+	if (vm) {
+		KUNIT_EXPECT_NULL(test, ga_span_of(h, vm));
+		KUNIT_EXPECT_NULL(test, ga_span_of(h, vm + 64 * 1024 - 1));
+		vfree(vm);
+	}
+	if (pg) {
+		KUNIT_EXPECT_NULL(test, ga_span_of(h, page_address(pg)));
+		__free_page(pg);
+	}
+	/* A free page inside the arena belongs to no span either. */
+	KUNIT_EXPECT_NULL(test, ga_span_of(h, (void *)(s->base + ga_span_bytes(s))));
+	ga_heap_free_span(h, s);
+	KUNIT_EXPECT_NULL(test, ga_span_of(h, (void *)s->base));
+}
+
+/*
+ * The heap grows a heapArena at a time up to its cap and refuses past it;
+ * regions stay apart, and everything comes back after frees.
+ */
+static void heap_grow_to_cap(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 12 * MiB);
+	unsigned long count = 0, i, max = 3 * GA_CHUNK_PAGES;
+	struct ga_span **spans;
+	struct heap_stats st;
+
+	spans = kunit_kcalloc(test, max + 1, sizeof(*spans), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, spans);
+	while (count <= max) {
+		spans[count] = span_alloc(h, 1, GFP_KERNEL);
+		if (!spans[count])
+			break;
+		count++;
+	}
+	st = heap_stats(h);
+	KUNIT_EXPECT_EQ(test, count, max);
+	KUNIT_EXPECT_EQ(test, st.mapped, 12 * MiB);
+	KUNIT_EXPECT_EQ(test, st.st.grows, 2UL);
+	KUNIT_EXPECT_GE(test, st.st.grow_failures, 1UL);
+	KUNIT_EXPECT_EQ(test, st.free_pages, 0UL);
+	KUNIT_EXPECT_EQ(test, ga_heap_grow(h, 1), -ENOSPC);
+
+	for (i = 0; i < count; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, ga_span_of(h, (void *)spans[i]->base), spans[i]);
+		ga_heap_free_span(h, spans[i]);
+	}
+	st = heap_stats(h);
+	KUNIT_EXPECT_EQ(test, st.free_pages, max);
+	KUNIT_EXPECT_EQ(test, st.st.pages_inuse, 0UL);
+	/* Three separate vmalloc regions: no run is longer than one. */
+	KUNIT_EXPECT_EQ(test, st.largest, (unsigned long)GA_CHUNK_PAGES);
+	KUNIT_EXPECT_NULL(test, span_alloc(h, GA_CHUNK_PAGES + 1, GFP_KERNEL));
+}
+
+/* Atomic callers never grow the heap; blocking ones do. */
+static void heap_atomic_does_not_grow(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 8 * MiB);
+	struct ga_span *whole = span_alloc(h, GA_CHUNK_PAGES, GFP_KERNEL);
+	struct ga_span *s;
+	unsigned long flags;
+
+	KUNIT_ASSERT_NOT_NULL(test, whole);
+	local_irq_save(flags);
+	s = span_alloc(h, 1, GFP_ATOMIC);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_NULL(test, s);
+	KUNIT_EXPECT_NULL(test, span_alloc(h, 1, GFP_NOWAIT));
+	KUNIT_EXPECT_EQ(test, heap_stats(h).st.grows, 0UL);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).mapped, 4 * MiB);
+
+	s = span_alloc(h, 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).st.grows, 1UL);
+	ga_heap_free_span(h, s);
+	ga_heap_free_span(h, whole);
+}
+
+/* A request larger than a heapArena grows by a region big enough for it. */
+static void heap_large_growth(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 32 * MiB);
+	struct ga_span *s = span_alloc(h, 1000, GFP_KERNEL);
+	struct heap_stats st = heap_stats(h);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s->state, (u8)GA_SPAN_LARGE);
+	KUNIT_EXPECT_EQ(test, st.mapped, 12 * MiB);
+	KUNIT_EXPECT_EQ(test, st.st.grows, 1UL);
+	KUNIT_EXPECT_EQ(test, st.st.large_spans, 1UL);
+	memset((void *)s->base, 0x5a, ga_span_bytes(s));
+	KUNIT_EXPECT_PTR_EQ(test, ga_span_of(h, (void *)(s->base + ga_span_bytes(s) - 1)), s);
+	ga_heap_free_span(h, s);
+	st = heap_stats(h);
+	KUNIT_EXPECT_EQ(test, st.free_pages, 3UL * GA_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, st.largest, 2UL * GA_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, st.st.large_spans, 0UL);
+}
+
+/* Freed spans merge: their pages make one run for the next span. */
+static void heap_merge_on_free(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 4 * MiB);
+	struct ga_span *s[4], *big;
+	unsigned long base1;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		s[i] = span_alloc(h, 128, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s[i]);
+	}
+	KUNIT_EXPECT_EQ(test, s[1]->base, s[0]->base + 128 * GA_PAGE_SIZE);
+	base1 = s[1]->base;
+	KUNIT_EXPECT_NULL(test, span_alloc(h, 1, GFP_KERNEL));
+	ga_heap_free_span(h, s[1]);
+	ga_heap_free_span(h, s[2]);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).largest, 256UL);
+	big = span_alloc(h, 256, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_EXPECT_EQ(test, big->base, base1);
+	memset((void *)big->base, 0, ga_span_bytes(big));
+	ga_heap_free_span(h, big);
+	ga_heap_free_span(h, s[0]);
+	ga_heap_free_span(h, s[3]);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).largest, 512UL);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).st.spans_inuse, 0UL);
+}
+
+struct irq_ctx {
+	struct irq_work work;
+	struct ga_heap *heap;
+	struct completion done;
+	int runs, ok;
+	bool in_hardirq;
+};
+
+static void heap_irq_work_fn(struct irq_work *work)
+{
+	struct irq_ctx *ctx = container_of(work, struct irq_ctx, work);
+	struct ga_span *s = span_alloc(ctx->heap, 2, GFP_ATOMIC);
+
+	ctx->in_hardirq = in_hardirq();
+	if (s) {
+		memset((void *)s->base, 0x3c, ga_span_bytes(s));
+		if (ga_span_of(ctx->heap, (void *)s->base) == s)
+			ctx->ok++;
+		ga_heap_free_span(ctx->heap, s);
+	}
+	ctx->runs++;
+	complete(&ctx->done);
+}
+
+/* Span allocation from hard interrupts while process context allocates. */
+static void heap_irq_context(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 8 * MiB, 8 * MiB);
+	struct irq_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	int i, rounds = 200;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->heap = h;
+	init_irq_work(&ctx->work, heap_irq_work_fn);
+	init_completion(&ctx->done);
+	for (i = 0; i < rounds; i++) {
+		struct ga_span *s;
+
+		reinit_completion(&ctx->done);
+		irq_work_queue(&ctx->work);
+		s = span_alloc(h, 1 + i % 7, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s);
+		ga_heap_free_span(h, s);
+		wait_for_completion(&ctx->done);
+		irq_work_sync(&ctx->work);
+	}
+	KUNIT_EXPECT_EQ(test, ctx->runs, rounds);
+	KUNIT_EXPECT_EQ(test, ctx->ok, rounds);
+	KUNIT_EXPECT_TRUE(test, ctx->in_hardirq);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).st.spans_inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).free_pages, 2UL * GA_CHUNK_PAGES);
+}
+
+struct worker {
+	struct ga_heap *heap;
+	struct completion done;
+	unsigned int seed;
+	unsigned long errors, ops;
+};
+
+/* Mark the first and last byte of every page of a span with a tag. */
+static void span_mark(struct ga_span *s, u8 tag)
+{
+	unsigned long i;
+
+	for (i = 0; i < s->npages; i++) {
+		u8 *p = (u8 *)s->base + i * GA_PAGE_SIZE;
+
+		p[0] = tag;
+		p[GA_PAGE_SIZE - 1] = tag;
+	}
+}
+
+static bool span_marked(struct ga_span *s, u8 tag)
+{
+	unsigned long i;
+
+	for (i = 0; i < s->npages; i++) {
+		u8 *p = (u8 *)s->base + i * GA_PAGE_SIZE;
+
+		if (p[0] != tag || p[GA_PAGE_SIZE - 1] != tag)
+			return false;
+	}
+	return true;
+}
+
+/* Allocate, mark, look up, check and free spans of random sizes. */
+static int heap_worker(void *arg)
+{
+	enum { SLOTS = 16 };
+	struct worker *w = arg;
+	struct ga_span *held[SLOTS] = {};
+	struct rnd_state rnd;
+	unsigned int k, i;
+
+	prandom_seed_state(&rnd, w->seed);
+	for (k = 0; k < 3000; k++) {
+		i = prandom_u32_state(&rnd) % SLOTS;
+		if (held[i]) {
+			if (ga_span_of(w->heap, (void *)held[i]->base) != held[i] ||
+			    !span_marked(held[i], w->seed + i))
+				w->errors++;
+			ga_heap_free_span(w->heap, held[i]);
+			held[i] = NULL;
+		} else {
+			held[i] = span_alloc(w->heap, 1 + prandom_u32_state(&rnd) % 40,
+					     GFP_KERNEL);
+			if (held[i])
+				span_mark(held[i], w->seed + i);
+		}
+		w->ops++;
+		if (k % 64 == 0)
+			cond_resched();
+	}
+	for (i = 0; i < SLOTS; i++)
+		if (held[i])
+			ga_heap_free_span(w->heap, held[i]);
+	complete(&w->done);
+	return 0;
+}
+
+/* Two CPUs allocate and free spans of one heap at once, growing it. */
+static void heap_two_cpus(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 16 * MiB);
+	struct worker *w = kunit_kcalloc(test, 2, sizeof(*w), GFP_KERNEL);
+	int i, cpu = -1;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	for (i = 0; i < 2; i++) {
+		struct task_struct *t;
+
+		w[i].heap = h;
+		w[i].seed = 1000 + i;
+		init_completion(&w[i].done);
+		t = kthread_create(heap_worker, &w[i], "ga_heap_test/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		if (cpu < nr_cpu_ids)
+			kthread_bind(t, cpu);
+		wake_up_process(t);
+	}
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&w[i].done);
+		KUNIT_EXPECT_EQ(test, w[i].errors, 0UL);
+		KUNIT_EXPECT_EQ(test, w[i].ops, 3000UL);
+	}
+	KUNIT_EXPECT_EQ(test, heap_stats(h).st.spans_inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).st.pages_inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).free_pages, heap_stats(h).mapped / GA_PAGE_SIZE);
+}
+
+/* Module init left Go's mallocinit state behind. */
+static void heap_global_init_state(struct kunit *test)
+{
+	struct heap_stats st = heap_stats(&ga.heap);
+	int cpu, i;
+
+	KUNIT_EXPECT_GE(test, st.mapped, ga.heap.arena_bytes);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(ga.heap.arena_bytes, GA_CHUNK_BYTES));
+	KUNIT_EXPECT_LE(test, ga.heap.arena_bytes, ga.heap.max_bytes);
+	KUNIT_EXPECT_EQ(test, ga.heap.grow_bytes, GA_CHUNK_BYTES);
+	for (i = 0; i < GA_NUM_SPAN_CLASSES; i++)
+		KUNIT_EXPECT_EQ(test, ga.central[i].spanclass, (u8)i);
+	KUNIT_ASSERT_NOT_NULL(test, ga.mcache);
+	for_each_possible_cpu(cpu) {
+		struct ga_mcache *c = per_cpu_ptr(ga.mcache, cpu);
+
+		for (i = 0; i < GA_NUM_SPAN_CLASSES; i++)
+			KUNIT_EXPECT_PTR_EQ(test, c->alloc[i], &ga_emptyspan);
+	}
+}
+
+static struct kunit_case heap_cases[] = {
+	KUNIT_CASE_PARAM(heap_init_rejects_bad_sizes, bad_init_gen_params),
+	KUNIT_CASE(heap_span_basic),
+	KUNIT_CASE_PARAM(heap_span_lookup, lookup_gen_params),
+	KUNIT_CASE(heap_foreign_pointers),
+	KUNIT_CASE(heap_grow_to_cap),
+	KUNIT_CASE(heap_atomic_does_not_grow),
+	KUNIT_CASE(heap_large_growth),
+	KUNIT_CASE(heap_merge_on_free),
+	KUNIT_CASE(heap_irq_context),
+	KUNIT_CASE(heap_two_cpus),
+	KUNIT_CASE(heap_global_init_state),
+	{}
+};
+
+static struct kunit_suite heap_suite = {
+	.name = "goalloc_heap",
+	.init = heap_test_init,
+	.exit = heap_test_exit,
+	.test_cases = heap_cases,
+};
+
+kunit_test_suites(&pallocbits_suite, &pagealloc_suite, &heap_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests of goalloc's page heap");

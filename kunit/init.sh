@@ -1,0 +1,154 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the KUnit initramfs (packed by scripts/kunit.sh).
+# The kernel log goes to ttyS0; results go to ttyS1 as one KTAP document
+# per suite between "GOALLOC-SUITE <name>" and "GOALLOC-SUITE-END" lines,
+# then "GOALLOC-DONE". Environment from the kernel command line:
+#   ga_modules  comma-separated test modules to load after goalloc
+#   ga_params   1 to run the module-parameter checks (suite goalloc_params)
+
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug
+exec 3>/dev/ttyS1
+mod=/lib/goalloc
+
+# --- goalloc_params: bad parameters must fail insmod with -EINVAL -------
+n=0
+ktap=""
+record() {	# name ok|fail diagnostic
+	n=$((n + 1))
+	if [ "$2" = ok ]; then
+		ktap="$ktap    ok $n $1
+"
+	else
+		ktap="$ktap    # $1: $3
+    not ok $n $1
+"
+	fi
+}
+
+refused() {	# name expected-log-fragment module-args...
+	name=$1 frag=$2
+	shift 2
+	dmesg -c >/dev/null
+	got=$(/bin/modload $mod/goalloc.ko "$@")
+	lines=$(dmesg | grep -c "goalloc: $frag.*-EINVAL")
+	if [ -e /sys/module/goalloc ]; then
+		rmmod goalloc
+		record "$name" fail "loaded with $*"
+	elif [ "$got" != "errno=22" ]; then
+		record "$name" fail "load with $* gave '$got', want errno=22 (EINVAL)"
+	elif [ "$lines" != 1 ]; then
+		record "$name" fail "want one log line 'goalloc: $frag ... -EINVAL', got $lines"
+	else
+		record "$name" ok
+	fi
+}
+
+# Fail each allocation of a module load in turn (/proc/self/fail-nth with
+# failslab): every failure must refuse the load and leave nothing behind.
+# Leaks show in the kmemleak scan at the end, splats in the console log.
+unwind_test() {
+	fs=/sys/kernel/debug/failslab
+	if [ ! -d $fs ]; then
+		record init_unwinds_every_failure fail "no $fs in this kernel"
+		return
+	fi
+	echo 0 >$fs/verbose
+	echo N >$fs/ignore-gfp-wait
+	# Points the loader passes before goalloc's init (which refuses a zero
+	# arena before allocating anything), and in a whole load. Failures
+	# injected into the loader's own early vmallocs only exercise the
+	# loader, and make it print allocation warnings; start just before
+	# goalloc's init.
+	before=$(/bin/modload --count-faults $mod/goalloc.ko arena_size=0 |
+		 sed -n 's/^faults=//p')
+	total=$(/bin/modload --count-faults $mod/goalloc.ko | sed -n 's/^faults=//p')
+	rmmod goalloc
+	dmesg -c >/dev/null
+	start=$((${before:-11} > 10 ? ${before:-11} - 10 : 1))
+	i=$start refused=0
+	while [ "$i" -le "${total:-0}" ]; do
+		/bin/modload --fail-nth $i $mod/goalloc.ko >/dev/null
+		if [ -e /sys/module/goalloc ]; then
+			rmmod goalloc
+		else
+			refused=$((refused + 1))
+		fi
+		i=$((i + 1))
+	done
+	echo Y >$fs/ignore-gfp-wait
+	ours=$(dmesg | grep -c "goalloc: cannot set up")
+	tried=$((${total:-0} - start + 1))
+	if [ "$tried" -lt 1 ]; then
+		record init_unwinds_every_failure fail \
+			"could not count fault points (before=$before total=$total)"
+	elif [ "$ours" -lt 1 ]; then
+		record init_unwinds_every_failure fail \
+			"$refused of $tried failed loads, none inside goalloc's init"
+	else
+		ktap="$ktap    # note: $refused of $tried injected allocation failures refused the load, $ours in goalloc's init
+"
+		record init_unwinds_every_failure ok
+	fi
+}
+
+if [ "$ga_params" = 1 ]; then
+	refused zero_arena "arena_size=0 " arena_size=0
+	refused misaligned_arena "arena_size=5242880 " arena_size=5M
+	refused absurd_arena "arena_size=1099511627776 " arena_size=1T
+	refused cap_below_arena "max_heap=4194304 " arena_size=8M max_heap=4M
+	refused misaligned_cap "max_heap=10485760 " max_heap=10M
+	refused absurd_cap "max_heap=1125899906842624 " max_heap=1P
+	unwind_test
+	if /bin/modload $mod/goalloc.ko arena_size=8M max_heap=64M &&
+	   [ "$(cat /sys/module/goalloc/parameters/arena_size)" = 8388608 ] &&
+	   rmmod goalloc && [ ! -e /sys/module/goalloc ]; then
+		record load_unload_valid ok
+	else
+		record load_unload_valid fail "valid parameters did not load and unload"
+	fi
+	echo "GOALLOC-SUITE goalloc_params" >&3
+	printf 'KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: goalloc_params\n    1..%d\n%s' \
+		"$n" "$ktap" >&3
+	case "$ktap" in
+	*"not ok"*) echo "not ok 1 goalloc_params" >&3 ;;
+	*) echo "ok 1 goalloc_params" >&3 ;;
+	esac
+	echo "GOALLOC-SUITE-END" >&3
+fi
+
+# --- KUnit suites: run at module load; results stay in debugfs ----------
+ga_modules=$(echo "$ga_modules" | tr , ' ')
+if [ -n "$ga_modules" ]; then
+	insmod $mod/goalloc.ko || echo "GOALLOC-ERROR insmod goalloc failed" >&3
+	for m in $ga_modules; do
+		insmod $mod/$m.ko || echo "GOALLOC-ERROR insmod $m failed" >&3
+	done
+	for d in /sys/kernel/debug/kunit/*; do
+		[ -f "$d/results" ] || continue
+		echo "GOALLOC-SUITE ${d##*/}" >&3
+		cat "$d/results" >&3
+		echo "GOALLOC-SUITE-END" >&3
+	done
+	for m in $ga_modules; do rmmod "$m"; done
+	rmmod goalloc || echo "GOALLOC-ERROR rmmod goalloc failed" >&3
+fi
+
+# kmemleak ignores objects younger than 5 s, and the first scan only
+# checksums an object: what two scans find unreferenced has leaked.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	echo "GOALLOC-KMEMLEAK" >&3
+	cat /sys/kernel/debug/kmemleak >&3
+	echo "GOALLOC-KMEMLEAK-END" >&3
+fi
+
+echo "GOALLOC-DONE" >&3
+sync
+reboot -f
