@@ -1,17 +1,61 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The per-CPU caches, after Go's mcache.
+ * The per-CPU caches, after Go's mcache, and the object paths built on
+ * them: small allocation with the allocCache fast path, the tiny
+ * allocator, large objects, and explicit free.
  *
- * Each CPU (Go's P) owns an mcache holding one span per span class and
- * the current tiny block. A new mcache points every class at
- * ga_emptyspan, a span with no objects, so the first allocation of a
- * class takes the refill path instead of testing for NULL.
+ * Allocation. Each CPU (Go's P) caches one span per span class. The
+ * common allocation is Go's nextFreeFast: count the trailing zeros of the
+ * span's 64-bit allocCache window, shift it, advance freeindex. It touches
+ * only this CPU's mcache and the span it caches, with preemption disabled
+ * and no lock and no atomic instruction. When the window runs out,
+ * nextFree looks through the rest of the span; when the span is used up,
+ * refill sweeps it in place if enough of its objects were freed, else
+ * hands it back to its mcentral and caches another, or a new one.
  *
- * Concurrency contract: an mcache is touched only by its own CPU.
+ * Interrupts. The mcache has a busy flag, Go's m.mallocing, set around
+ * every use. An interrupt (hard or soft) that arrives in the middle of a
+ * fast path finds it set and does not touch the cache: it allocates
+ * straight from the mcentral under its lock, and frees as any other CPU
+ * would. Slow paths that may sleep (heap growth) clear the flag and
+ * re-enable preemption first, then look up the mcache again.
+ *
+ * Free. A pointer maps to its span in O(1) through the span table; the
+ * object index is Go's divMagic multiply. The owner of a cached span
+ * records its own frees in local_free, anyone else in remote_free
+ * atomically (see goalloc_central.c for why that never waits). Double
+ * frees, pointers goalloc did not hand out and interior pointers are
+ * refused and counted; the heap is not touched.
+ *
+ * Large objects (over 32 KiB) get a span of their own from the heap
+ * (Go's allocLarge) and go straight back to it.
+ *
+ * Tiny objects (under 16 bytes, opt-in through ga_malloc_tiny()) share
+ * 16-byte blocks, as Go's tiny allocator: aligned by Go's rules, packed
+ * into the CPU's current block while they fit. goalloc frees them, so
+ * each block counts its live objects (a bit per object start, plus one
+ * while a CPU still packs into it) and is freed when the last one goes.
+ *
+ * Concurrency contract: an mcache is changed only by its CPU with
+ * preemption disabled and busy set, or by the CPU-hotplug teardown after
+ * its CPU died. Everything here may run in any context but NMI; only
+ * gfp flags that allow blocking may sleep (to grow the heap).
+ *
+ * Lock order: none held here; mcentral->lock -> heap->lock below.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/cpu.h>
+#include <linux/gfp.h>
+#include <linux/hardirq.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched/mm.h>
+#include <linux/workqueue.h>
 
 #include "goalloc_internal.h"
 
@@ -23,6 +67,515 @@ struct ga_span ga_emptyspan = {
 EXPORT_SYMBOL_IF_KUNIT(ga_emptyspan);
 
 /**
+ * ga_size_class() - The smallest size class that fits @size.
+ * @size: 1 .. GA_MAX_SMALL_SIZE
+ *
+ * Return: the size class.
+ */
+unsigned int ga_size_class(size_t size)
+{
+	if (size <= GA_SMALL_SIZE_MAX)
+		return ga_size_to_class8[DIV_ROUND_UP(size, GA_SMALL_SIZE_DIV)];
+	return ga_size_to_class128[DIV_ROUND_UP(size - GA_SMALL_SIZE_MAX, GA_LARGE_SIZE_DIV)];
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_size_class);
+
+/* Enter and leave the mcache: preemption off, busy set. */
+static __always_inline struct ga_mcache *ga_mcache_enter(void)
+{
+	struct ga_mcache *c;
+
+	preempt_disable();
+	c = this_cpu_ptr(ga.mcache);
+	if (unlikely(READ_ONCE(c->busy)))
+		return NULL;
+	WRITE_ONCE(c->busy, 1);
+	barrier();
+	return c;
+}
+
+/* Leave whichever CPU's mcache the caller is on now. */
+static __always_inline void ga_mcache_leave(void)
+{
+	barrier();
+	this_cpu_write(ga.mcache->busy, 0);
+	preempt_enable();
+}
+
+/* Go's nextFreeFast: the next object from the allocCache window, or NULL. */
+static __always_inline void *ga_next_free_fast(struct ga_span *s)
+{
+	u64 cache = s->alloc_cache;
+	unsigned int bit, result, fi;
+
+	if (unlikely(!cache))
+		return NULL;
+	bit = __ffs64(cache);
+	result = s->freeindex + bit;
+	if (unlikely(result >= s->nelems))
+		return NULL;
+	fi = result + 1;
+	if (unlikely(fi % 64 == 0 && fi != s->nelems))
+		return NULL;
+	s->alloc_cache = (cache >> bit) >> 1;
+	WRITE_ONCE(s->freeindex, fi);
+	s->alloc_count++;
+	return (void *)(s->base + (unsigned long)result * s->elemsize);
+}
+
+/* Frees since the last sweep make reusing the span in place worth it. */
+static bool ga_span_worth_sweeping(struct ga_span *s)
+{
+	unsigned int freed = s->nlocal + max(atomic_read(&s->npending), 0);
+
+	return freed && freed >= s->nelems / 8;
+}
+
+/*
+ * Go's mcache.nextFree and refill: the current span's window ran out.
+ * Called with @c busy; to sleep it leaves the mcache and enters the one
+ * of the CPU it wakes on, which it returns on, busy.
+ */
+static noinline void *ga_mcache_next_free(struct ga_mcache *c, unsigned int spc, gfp_t gfp)
+{
+	struct ga_mcentral *central = &ga.central[spc];
+	struct ga_span *s;
+	unsigned int idx;
+
+retry:
+	s = c->alloc[spc];
+	idx = ga_span_next_free_index(s);
+	if (idx < s->nelems)
+		goto found;
+	if (s != &ga_emptyspan) {
+		if (ga_span_worth_sweeping(s)) {
+			ga_span_sweep(s);
+			idx = ga_span_next_free_index(s);
+			if (idx < s->nelems)
+				goto found;
+		}
+		c->alloc[spc] = &ga_emptyspan;
+		ga_mcentral_uncache_span(central, s);
+	}
+
+	s = ga_mcentral_cache_span(central);
+	if (!s && gfpflags_allow_blocking(gfp)) {
+		/* Growing the heap may sleep: leave the mcache meanwhile. */
+		ga_mcache_leave();
+		s = ga_mcentral_grow(central, gfp);
+		preempt_disable();
+		c = this_cpu_ptr(ga.mcache);
+		WRITE_ONCE(c->busy, 1);
+		barrier();
+		if (!s)
+			return NULL;
+		if (c->alloc[spc] != &ga_emptyspan) {
+			/* Another task refilled this class meanwhile. */
+			ga_mcentral_adopt(central, s, false);
+			goto retry;
+		}
+		ga_mcentral_adopt(central, s, true);
+	} else if (!s) {
+		s = ga_mcentral_grow(central, gfp);
+		if (!s)
+			return NULL;
+		ga_mcentral_adopt(central, s, true);
+	}
+	c->alloc[spc] = s;
+	idx = ga_span_next_free_index(s);
+	if (WARN_ON_ONCE(idx >= s->nelems))
+		return NULL;
+found:
+	s->alloc_count++;
+	return (void *)(s->base + (unsigned long)idx * s->elemsize);
+}
+
+/*
+ * An object of span class @spc from busy mcache @c. Returns on the
+ * mcache of the current CPU, busy, which is @c unless the slow path slept.
+ */
+static __always_inline void *ga_mcache_alloc(struct ga_mcache *c, unsigned int spc,
+					     gfp_t gfp)
+{
+	void *v = ga_next_free_fast(c->alloc[spc]);
+
+	if (unlikely(!v))
+		v = ga_mcache_next_free(c, spc, gfp);
+	if (likely(v))
+		this_cpu_inc(ga.mcache->stats.nalloc[spc]);
+	return v;
+}
+
+static void *ga_alloc_small(unsigned int spc, gfp_t gfp)
+{
+	struct ga_mcache *c = ga_mcache_enter();
+	void *v;
+
+	if (unlikely(!c)) {
+		preempt_enable();
+		v = ga_mcentral_alloc_nested(&ga.central[spc], gfp);
+		if (v) {
+			this_cpu_inc(ga.mcache->stats.nalloc[spc]);
+			this_cpu_inc(ga.mcache->stats.nested_allocs);
+		}
+		return v;
+	}
+	v = ga_mcache_alloc(c, spc, gfp);
+	ga_mcache_leave();
+	return v;
+}
+
+static void *ga_alloc_large(size_t size, gfp_t gfp)
+{
+	struct ga_span *s;
+
+	if (size > ga.heap.max_bytes)
+		return NULL;
+	s = ga_heap_alloc_span(&ga.heap, DIV_ROUND_UP(size, GA_PAGE_SIZE), GA_SPAN_INIT, 0, gfp);
+	if (!s)
+		return NULL;
+	s->nelems = 1;
+	s->elemsize = 0;
+	s->where = GA_WHERE_LARGE;
+	/* where before the state that lets frees look at it. */
+	smp_store_release(&s->state, GA_SPAN_LARGE);
+	this_cpu_inc(ga.mcache->stats.large_allocs);
+	return (void *)s->base;
+}
+
+/**
+ * ga_malloc() - Allocate @size bytes (Go's mallocgc without the GC).
+ * @size: 1 or more bytes
+ * @gfp: allocation flags; only flags that allow blocking grow the heap
+ *
+ * Sizes up to 32 KiB come from the size class that fits, larger ones get
+ * a span of their own. The memory is not zeroed.
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows.
+ * Return: the object, or %NULL.
+ */
+void *ga_malloc(size_t size, gfp_t gfp)
+{
+	void *v;
+
+	might_alloc(gfp);
+	if (unlikely(!size || in_nmi()))
+		v = NULL;
+	else if (size <= GA_MAX_SMALL_SIZE)
+		v = ga_alloc_small(ga_size_class(size), gfp);
+	else
+		v = ga_alloc_large(size, gfp);
+	if (unlikely(!v))
+		atomic_long_inc(&ga.errors.alloc_fail);
+	return v;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tiny objects                                                           */
+
+static unsigned int ga_tiny_block(struct ga_span *s, unsigned long block)
+{
+	return (block - s->base) / GA_TINY_SIZE;
+}
+
+static void ga_free_index(struct ga_span *s, unsigned int idx);
+
+/* Drop @bits from a block's live set; free the block when none is left. */
+static void ga_tiny_put(struct ga_span *s, unsigned int idx, unsigned int bits)
+{
+	unsigned int old = atomic_fetch_andnot(bits, &s->tiny_refs[idx]);
+
+	if (!(old & ~bits))
+		ga_free_index(s, idx);
+}
+
+/*
+ * A fresh block from busy mcache @c; the tiny object is at its start.
+ * Returns on the current CPU's mcache, as ga_mcache_alloc().
+ */
+static void *ga_tiny_new_block(struct ga_mcache *c, size_t size, gfp_t gfp)
+{
+	struct ga_span *s, *old_span;
+	unsigned long old;
+	void *b;
+
+	b = ga_mcache_alloc(c, GA_TINY_SPANCLASS, gfp);
+	if (!b)
+		return NULL;
+	c = this_cpu_ptr(ga.mcache);
+	s = c->alloc[GA_TINY_SPANCLASS];
+	/* Go keeps whichever block has more room left. */
+	if (c->tiny && size >= c->tinyoffset) {
+		atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)b)], BIT(0));
+		return b;
+	}
+	atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)b)], BIT(0) | GA_TINY_CACHED);
+	old = c->tiny;
+	old_span = c->tiny_span;
+	c->tiny = (unsigned long)b;
+	c->tiny_span = s;
+	c->tinyoffset = size;
+	if (old)
+		ga_tiny_put(old_span, ga_tiny_block(old_span, old), GA_TINY_CACHED);
+	return b;
+}
+
+/**
+ * ga_malloc_tiny() - Allocate a tiny object (Go's tiny allocator).
+ * @size: 1 .. 15 bytes
+ * @gfp: allocation flags
+ *
+ * Packs the object into the CPU's current 16-byte block at the next
+ * offset aligned by Go's rule: 8 if @size is a multiple of 8, 4 if of 4,
+ * 2 if even, else 1. Blocks are freed when their last object is.
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows.
+ * Return: the object, or %NULL (also for a size outside 1 .. 15).
+ */
+void *ga_malloc_tiny(size_t size, gfp_t gfp)
+{
+	struct ga_mcache *c;
+	unsigned int off;
+	void *v;
+
+	might_alloc(gfp);
+	if (unlikely(!size || size >= GA_TINY_SIZE || in_nmi())) {
+		atomic_long_inc(&ga.errors.alloc_fail);
+		return NULL;
+	}
+	c = ga_mcache_enter();
+	if (unlikely(!c)) {
+		preempt_enable();
+		v = ga_mcentral_alloc_nested(&ga.central[GA_TINY_SPANCLASS], gfp);
+		if (v) {
+			struct ga_span *s = ga_span_of(&ga.heap, v);
+
+			atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)v)], BIT(0));
+			this_cpu_inc(ga.mcache->stats.nalloc[GA_TINY_SPANCLASS]);
+			this_cpu_inc(ga.mcache->stats.nested_allocs);
+		}
+		goto out;
+	}
+
+	off = c->tinyoffset;
+	if (size % 8 == 0)
+		off = ALIGN(off, 8);
+	else if (size % 4 == 0)
+		off = ALIGN(off, 4);
+	else if (size % 2 == 0)
+		off = ALIGN(off, 2);
+	if (c->tiny && off + size <= GA_TINY_SIZE) {
+		struct ga_span *s = c->tiny_span;
+
+		atomic_or(BIT(off), &s->tiny_refs[ga_tiny_block(s, c->tiny)]);
+		v = (void *)(c->tiny + off);
+		c->tinyoffset = off + size;
+	} else {
+		v = ga_tiny_new_block(c, size, gfp);
+	}
+	ga_mcache_leave();
+out:
+	if (likely(v))
+		this_cpu_inc(ga.mcache->stats.tiny_allocs);
+	else
+		atomic_long_inc(&ga.errors.alloc_fail);
+	return v;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Free                                                                   */
+
+enum ga_bad_free { GA_DOUBLE_FREE, GA_INVALID_FREE, GA_INTERIOR_FREE };
+
+/* Count and report a refused free, one ratelimited line per kind. */
+static void ga_refuse_free(enum ga_bad_free kind, const void *p)
+{
+	switch (kind) {
+	case GA_DOUBLE_FREE:
+		atomic_long_inc(&ga.errors.double_free);
+		pr_warn_ratelimited("refused double free of %p\n", p);
+		break;
+	case GA_INVALID_FREE:
+		atomic_long_inc(&ga.errors.invalid_free);
+		pr_warn_ratelimited("refused free of %p, which goalloc did not hand out\n", p);
+		break;
+	case GA_INTERIOR_FREE:
+		atomic_long_inc(&ga.errors.interior_free);
+		pr_warn_ratelimited("refused free of %p, inside an object\n", p);
+		break;
+	}
+}
+
+static void *ga_obj_addr(struct ga_span *s, unsigned int idx)
+{
+	return (void *)(s->base + (unsigned long)idx * s->elemsize);
+}
+
+/*
+ * A free by the CPU that caches @s, with its mcache busy. Returns false if
+ * @s is not this CPU's, and the free must go remote.
+ */
+static bool ga_free_local(struct ga_span *s, unsigned int idx)
+{
+	if (READ_ONCE(s->where) != GA_WHERE_CACHE || s->owner != smp_processor_id())
+		return false;
+	if (!ga_span_obj_allocated(s, idx) || test_bit(idx, s->remote_free)) {
+		ga_refuse_free(GA_DOUBLE_FREE, ga_obj_addr(s, idx));
+		return true;
+	}
+	s->local_free[idx / 64] |= BIT_ULL(idx % 64);
+	s->nlocal++;
+	s->alloc_count--;
+	this_cpu_inc(ga.mcache->stats.nfree[s->spanclass]);
+	return true;
+}
+
+/* A free from anywhere else: mark it in remote_free, never wait. */
+static void ga_free_remote(struct ga_span *s, unsigned int idx)
+{
+	unsigned int spc = s->spanclass, where;
+	int pending;
+
+	if (!ga_span_obj_allocated(s, idx) || test_and_set_bit(idx, s->remote_free)) {
+		ga_refuse_free(GA_DOUBLE_FREE, ga_obj_addr(s, idx));
+		return;
+	}
+	this_cpu_inc(ga.mcache->stats.nfree[spc]);
+	/* Fully ordered: the bit and the count before where is read. */
+	pending = atomic_inc_return(&s->npending);
+	/* Pairs with ga_central_place(): alloc_count is as placed. */
+	where = smp_load_acquire(&s->where);
+	if (where == GA_WHERE_FULL ||
+	    (where == GA_WHERE_PARTIAL && pending >= READ_ONCE(s->alloc_count)))
+		ga_mcentral_notify(&ga.central[spc], s);
+}
+
+static void ga_free_index(struct ga_span *s, unsigned int idx)
+{
+	struct ga_mcache *c = ga_mcache_enter();
+	bool done = false;
+
+	if (likely(c)) {
+		done = ga_free_local(s, idx);
+		ga_mcache_leave();
+	} else {
+		preempt_enable();
+	}
+	if (!done)
+		ga_free_remote(s, idx);
+}
+
+static void ga_free_large(struct ga_span *s, const void *p)
+{
+	if ((unsigned long)p != s->base) {
+		ga_refuse_free(GA_INTERIOR_FREE, p);
+		return;
+	}
+	if (cmpxchg(&s->where, GA_WHERE_LARGE, GA_WHERE_NONE) != GA_WHERE_LARGE) {
+		ga_refuse_free(GA_DOUBLE_FREE, p);
+		return;
+	}
+	ga_heap_free_span(&ga.heap, s);
+	this_cpu_inc(ga.mcache->stats.large_frees);
+}
+
+static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p)
+{
+	unsigned int bit = BIT((unsigned long)p % GA_TINY_SIZE);
+	unsigned int old = atomic_fetch_andnot(bit, &s->tiny_refs[idx]);
+
+	if (!(old & bit)) {
+		/*
+		 * No tiny object starts here: freed already, or a pointer
+		 * inside one. Sizes are not kept, so both count as double.
+		 */
+		ga_refuse_free(GA_DOUBLE_FREE, p);
+		return;
+	}
+	if (!(old & ~bit))
+		ga_free_index(s, idx);
+}
+
+/**
+ * ga_free() - Free an object from ga_malloc() or ga_malloc_tiny().
+ * @p: the object
+ *
+ * Double frees, pointers goalloc did not hand out and pointers inside an
+ * object are refused: counted, reported (ratelimited), heap untouched.
+ *
+ * Context: Any context but NMI.
+ */
+void ga_free(const void *p)
+{
+	struct ga_span *s = __ga_span_of(&ga.heap, p);
+	unsigned long off;
+	unsigned int idx;
+	u8 state;
+
+	if (unlikely(!s)) {
+		ga_refuse_free(GA_INVALID_FREE, p);
+		return;
+	}
+	/* Pairs with the release that made the span's fields valid. */
+	state = smp_load_acquire(&s->state);
+	if (state == GA_SPAN_LARGE) {
+		ga_free_large(s, p);
+		return;
+	}
+	if (unlikely(state != GA_SPAN_INUSE)) {
+		ga_refuse_free(GA_INVALID_FREE, p);
+		return;
+	}
+	off = (unsigned long)p - s->base;
+	idx = ((u64)off * s->divmul) >> 32;
+	if (unlikely(idx >= s->nelems)) {
+		ga_refuse_free(GA_INVALID_FREE, p);
+		return;
+	}
+	if (s->spanclass == GA_TINY_SPANCLASS) {
+		ga_free_tiny(s, idx, p);
+		return;
+	}
+	if (unlikely(off != (unsigned long)idx * s->elemsize)) {
+		ga_refuse_free(GA_INTERIOR_FREE, p);
+		return;
+	}
+	ga_free_index(s, idx);
+}
+
+/**
+ * ga_usable_size() - Bytes usable at an object.
+ * @p: an object from ga_malloc()
+ *
+ * Context: Any context.
+ * Return: the size of its class, or its pages for a large object; 0 for a
+ * tiny object or a pointer that is not an object.
+ */
+size_t ga_usable_size(const void *p)
+{
+	struct ga_span *s = ga_span_of(&ga.heap, p);
+	unsigned long off;
+	u8 state;
+
+	if (!s)
+		return 0;
+	/* Pairs with the release that made the span's fields valid. */
+	state = smp_load_acquire(&s->state);
+	if (state == GA_SPAN_LARGE)
+		return (unsigned long)p == s->base ? ga_span_bytes(s) : 0;
+	if (state != GA_SPAN_INUSE || s->spanclass == GA_TINY_SPANCLASS)
+		return 0;
+	off = (unsigned long)p - s->base;
+	if (off % s->elemsize || off / s->elemsize >= s->nelems)
+		return 0;
+	return s->elemsize;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_usable_size);
+
+/* ---------------------------------------------------------------------- */
+/* Flushing                                                               */
+
+/**
  * ga_mcache_init() - Set up an empty per-CPU cache (Go's allocmcache).
  * @c: the cache
  */
@@ -30,8 +583,77 @@ void ga_mcache_init(struct ga_mcache *c)
 {
 	unsigned int i;
 
+	memset(c, 0, sizeof(*c));
 	for (i = 0; i < GA_NUM_SPAN_CLASSES; i++)
 		c->alloc[i] = &ga_emptyspan;
-	c->tiny = 0;
-	c->tinyoffset = 0;
 }
+
+/**
+ * ga_mcache_flush() - Give every cached span back (Go's releaseAll).
+ * @c: the cache: this CPU's with busy set, or a dead CPU's
+ *
+ * Context: Any context but NMI.
+ */
+void ga_mcache_flush(struct ga_mcache *c)
+{
+	unsigned int i;
+
+	if (c->tiny) {
+		struct ga_span *s = c->tiny_span;
+		unsigned long block = c->tiny;
+
+		c->tiny = 0;
+		c->tiny_span = NULL;
+		c->tinyoffset = 0;
+		ga_tiny_put(s, ga_tiny_block(s, block), GA_TINY_CACHED);
+	}
+	for (i = 0; i < GA_NUM_SPAN_CLASSES; i++) {
+		struct ga_span *s = c->alloc[i];
+
+		if (s == &ga_emptyspan)
+			continue;
+		c->alloc[i] = &ga_emptyspan;
+		ga_mcentral_uncache_span(&ga.central[i], s);
+	}
+}
+
+static void ga_drain_this_cpu(struct work_struct *unused)
+{
+	struct ga_mcache *c = ga_mcache_enter();
+
+	if (WARN_ON_ONCE(!c)) {
+		preempt_enable();
+		return;
+	}
+	ga_mcache_flush(c);
+	ga_mcache_leave();
+}
+
+/**
+ * ga_drain_all() - Flush every online CPU's mcache.
+ *
+ * Each CPU flushes its own, from a work item bound to it. Afterwards every
+ * span with no allocated object is back in the heap.
+ *
+ * Context: Process context; sleeps.
+ * Return: 0 or -ENOMEM.
+ */
+int ga_drain_all(void)
+{
+	struct work_struct __percpu *works = alloc_percpu(struct work_struct);
+	int cpu;
+
+	if (!works)
+		return -ENOMEM;
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		INIT_WORK(per_cpu_ptr(works, cpu), ga_drain_this_cpu);
+		queue_work_on(cpu, system_wq, per_cpu_ptr(works, cpu));
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(works, cpu));
+	cpus_read_unlock();
+	free_percpu(works);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_drain_all);

@@ -23,7 +23,8 @@
  * window's ga_heaparena holds one span pointer per 8 KiB page. vmalloc
  * places regions at any page-aligned address, so a region may cover parts
  * of two windows and a window may hold pages of two regions; only the
- * pages a span owns are ever set. Span structs come from a fixalloc.
+ * pages a span owns are ever set. Span structs and span bitmaps come from
+ * fixallocs, which keep their memory for the heap's lifetime.
  *
  * Concurrency contract:
  * - ga_span_of() takes no lock and may run in any context, concurrently
@@ -589,20 +590,10 @@ EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_destroy);
 /* ---------------------------------------------------------------------- */
 /* fixalloc (Go's fixalloc): span structs                                 */
 
-#define GA_FIXALLOC_BLOCK	PAGE_SIZE
-
 struct ga_fixalloc_block {
 	struct list_head node;
 	/* objects follow */
 };
-
-/* Metadata allocations keep the caller's reclaim rules, drop the rest. */
-static gfp_t ga_meta_gfp(gfp_t gfp)
-{
-	gfp &= ~(__GFP_ZERO | __GFP_HIGHMEM | __GFP_DMA | __GFP_DMA32 |
-		 __GFP_MOVABLE | __GFP_COMP | __GFP_ACCOUNT);
-	return gfp | __GFP_NOWARN;
-}
 
 /**
  * ga_fixalloc_init() - Set up an allocator of fixed-size objects.
@@ -613,6 +604,7 @@ void ga_fixalloc_init(struct ga_fixalloc *fa, size_t size)
 {
 	spin_lock_init(&fa->lock);
 	fa->size = ALIGN(max(size, sizeof(struct list_head)), sizeof(long));
+	fa->block = roundup_pow_of_two(max_t(size_t, PAGE_SIZE, 4 * fa->size));
 	INIT_LIST_HEAD(&fa->free);
 	INIT_LIST_HEAD(&fa->blocks);
 	fa->chunk = NULL;
@@ -659,13 +651,13 @@ void *ga_fixalloc_alloc(struct ga_fixalloc *fa, gfp_t gfp)
 	if (p)
 		return p;
 
-	blk = kmalloc(GA_FIXALLOC_BLOCK, ga_meta_gfp(gfp));
+	blk = kmalloc(fa->block, ga_meta_gfp(gfp));
 	if (!blk)
 		return NULL;
 	spin_lock_irqsave(&fa->lock, flags);
 	list_add(&blk->node, &fa->blocks);
 	fa->chunk = blk + 1;
-	fa->left = GA_FIXALLOC_BLOCK - sizeof(*blk);
+	fa->left = fa->block - sizeof(*blk);
 	p = ga_fixalloc_take(fa);
 	spin_unlock_irqrestore(&fa->lock, flags);
 	return p;
@@ -741,7 +733,7 @@ static unsigned int ga_arena_page(struct ga_heap *h, unsigned long addr)
  * @h: the heap
  * @p: any address
  *
- * O(1): a bounds check and three dependent loads.
+ * O(1): a bounds check and three dependent loads (__ga_span_of()).
  *
  * Context: Any context; takes no lock.
  * Return: the span whose pages contain @p, or %NULL if no span in use does.
@@ -749,12 +741,7 @@ static unsigned int ga_arena_page(struct ga_heap *h, unsigned long addr)
  */
 struct ga_span *ga_span_of(struct ga_heap *h, const void *p)
 {
-	unsigned long addr = (unsigned long)p;
-	struct ga_heaparena *ha = ga_arena_of(h, addr);
-
-	if (!ha)
-		return NULL;
-	return READ_ONCE(ha->spans[ga_arena_page(h, addr)]);
+	return __ga_span_of(h, p);
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_span_of);
 
@@ -949,8 +936,9 @@ static void ga_span_init_locked(struct ga_heap *h, struct ga_span *s, unsigned l
  * ga_heap_alloc_span() - Allocate a span of @npages pages (Go's mheap.alloc).
  * @h: the heap
  * @npages: span length in 8 KiB pages
- * @state: %GA_SPAN_INUSE or %GA_SPAN_LARGE
- * @spanclass: size class of its objects, 0 for a large span
+ * @state: %GA_SPAN_INIT (the caller will publish its real state once its
+ *	fields are set), %GA_SPAN_INUSE or %GA_SPAN_LARGE
+ * @spanclass: span class of its objects, 0 for a large span
  * @gfp: allocation flags; the heap grows only if they allow blocking
  *
  * The span's base, page, npages, state and spanclass are set and every
@@ -965,7 +953,8 @@ struct ga_span *ga_heap_alloc_span(struct ga_heap *h, unsigned long npages, u8 s
 	struct ga_span *s;
 	unsigned long flags, page;
 
-	if (WARN_ON_ONCE(state != GA_SPAN_INUSE && state != GA_SPAN_LARGE))
+	if (WARN_ON_ONCE(state != GA_SPAN_INIT && state != GA_SPAN_INUSE &&
+			 state != GA_SPAN_LARGE))
 		return NULL;
 	s = ga_fixalloc_alloc(&h->spanalloc, gfp);
 	if (!s)
@@ -1017,6 +1006,62 @@ void ga_heap_free_span(struct ga_heap *h, struct ga_span *s)
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_free_span);
 
 /**
+ * ga_heap_alloc_bits() - Give a small span its bitmaps (Go's newAllocBits).
+ * @h: the heap
+ * @s: a span with nelems and spanclass set
+ * @gfp: allocation flags for a new metadata block
+ *
+ * The three bitmaps (alloc, local free, remote free) share one zeroed
+ * allocation from the fixalloc for their size; tiny spans also get their
+ * per-block counts. Both stay valid memory while the heap lives.
+ *
+ * Context: Any context; sleeps only if @gfp allows.
+ * Return: 0 or -ENOMEM.
+ */
+int ga_heap_alloc_bits(struct ga_heap *h, struct ga_span *s, gfp_t gfp)
+{
+	unsigned int nw = roundup_pow_of_two(ga_span_words(s));
+	struct ga_fixalloc *fa = &h->bitsalloc[ilog2(nw)];
+	u64 *bits;
+
+	if (WARN_ON_ONCE(ilog2(nw) >= GA_BITS_SIZES))
+		return -EINVAL;
+	bits = ga_fixalloc_alloc(fa, gfp);
+	if (!bits)
+		return -ENOMEM;
+	memset(bits, 0, fa->size);
+	s->tiny_refs = NULL;
+	if (s->spanclass == GA_TINY_SPANCLASS) {
+		s->tiny_refs = ga_fixalloc_alloc(&h->tinyalloc, gfp);
+		if (!s->tiny_refs) {
+			ga_fixalloc_free(fa, bits);
+			return -ENOMEM;
+		}
+		memset(s->tiny_refs, 0, h->tinyalloc.size);
+	}
+	s->alloc_bits = bits;
+	s->local_free = bits + nw;
+	s->remote_free = (unsigned long *)(bits + 2 * nw);
+	return 0;
+}
+
+/**
+ * ga_heap_free_bits() - Return a small span's bitmaps.
+ * @h: the heap
+ * @s: the span, no longer serving objects
+ *
+ * Context: Any context.
+ */
+void ga_heap_free_bits(struct ga_heap *h, struct ga_span *s)
+{
+	unsigned int nw = roundup_pow_of_two(ga_span_words(s));
+
+	ga_fixalloc_free(&h->bitsalloc[ilog2(nw)], s->alloc_bits);
+	if (s->tiny_refs)
+		ga_fixalloc_free(&h->tinyalloc, s->tiny_refs);
+}
+
+/**
  * ga_heap_read_stats() - Snapshot the heap's counters.
  * @h: the heap
  * @st: the event counters
@@ -1055,6 +1100,7 @@ EXPORT_SYMBOL_IF_KUNIT(ga_heap_read_stats);
  */
 int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max_bytes)
 {
+	unsigned int i;
 	int ret;
 
 	memset(h, 0, sizeof(*h));
@@ -1067,6 +1113,10 @@ int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max
 	mutex_init(&h->grow_lock);
 	INIT_LIST_HEAD(&h->regions);
 	ga_fixalloc_init(&h->spanalloc, sizeof(struct ga_span));
+	for (i = 0; i < GA_BITS_SIZES; i++)
+		ga_fixalloc_init(&h->bitsalloc[i], 3 * sizeof(u64) << i);
+	ga_fixalloc_init(&h->tinyalloc,
+			 sizeof(atomic_t) * ga_class_to_nelems[GA_TINY_SIZE_CLASS]);
 	h->arena_bytes = arena_bytes;
 	h->grow_bytes = GA_CHUNK_BYTES;
 	h->max_bytes = max_bytes;
@@ -1113,6 +1163,7 @@ EXPORT_SYMBOL_IF_KUNIT(ga_heap_init);
 void ga_heap_destroy(struct ga_heap *h)
 {
 	struct ga_region *r, *next;
+	unsigned int i;
 
 	list_for_each_entry_safe(r, next, &h->regions, node) {
 		vfree(r->vm);
@@ -1124,6 +1175,9 @@ void ga_heap_destroy(struct ga_heap *h)
 	h->chunk_base = NULL;
 	ga_pagealloc_destroy(&h->pages);
 	ga_fixalloc_destroy(&h->spanalloc);
+	for (i = 0; i < GA_BITS_SIZES; i++)
+		ga_fixalloc_destroy(&h->bitsalloc[i]);
+	ga_fixalloc_destroy(&h->tinyalloc);
 	mutex_destroy(&h->grow_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_destroy);

@@ -16,6 +16,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpuhotplug.h>
 #include <linux/kernel.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -23,10 +24,89 @@
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 
+#include "goalloc.h"
 #include "goalloc_internal.h"
 
 struct goalloc ga;
 EXPORT_SYMBOL_IF_KUNIT(ga);
+
+/* The CPU-hotplug state whose teardown flushes a dead CPU's mcache. */
+static int ga_cpuhp_state;
+
+/**
+ * goalloc_kmalloc() - Allocate memory.
+ * @size: bytes wanted
+ * @gfp: GFP_KERNEL, GFP_ATOMIC, ...; __GFP_ZERO zeroes the object; only
+ *	flags that allow blocking may grow the heap
+ *
+ * Up to 32 KiB the object comes from the smallest of Go's size classes
+ * that fits; larger ones get whole 8 KiB pages. Objects are at least
+ * 8-byte aligned.
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Return: the object; ZERO_SIZE_PTR for @size 0; %NULL on failure.
+ */
+void *goalloc_kmalloc(size_t size, gfp_t gfp)
+{
+	void *p;
+
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	p = ga_malloc(size, gfp);
+	if (p && (gfp & __GFP_ZERO))
+		memset(p, 0, size);
+	return p;
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc, GOALLOC_NS);
+
+/**
+ * goalloc_kmalloc_tiny() - Allocate a tiny object, packed with others.
+ * @size: 1 to 15 bytes
+ * @gfp: as for goalloc_kmalloc()
+ *
+ * Go's tiny allocator: objects share 16-byte blocks and are aligned only
+ * as their size needs (8 if a multiple of 8, 4 if of 4, 2 if even, else
+ * 1), so this is opt-in. A block is reused once all its objects are
+ * freed with goalloc_kfree().
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Return: the object, or %NULL on failure or for a size outside 1 .. 15.
+ */
+void *goalloc_kmalloc_tiny(size_t size, gfp_t gfp)
+{
+	void *p = ga_malloc_tiny(size, gfp);
+
+	if (p && (gfp & __GFP_ZERO))
+		memset(p, 0, size);
+	return p;
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc_tiny, GOALLOC_NS);
+
+/**
+ * goalloc_kfree() - Free memory from goalloc.
+ * @p: an object from goalloc_kmalloc() or goalloc_kmalloc_tiny(), or
+ *	%NULL or ZERO_SIZE_PTR (no-ops)
+ *
+ * Any CPU may free any object. A double free, a pointer goalloc did not
+ * hand out or a pointer inside an object is refused: counted, reported
+ * in a ratelimited line, and the heap is left as it was.
+ *
+ * Context: Any context but NMI.
+ */
+void goalloc_kfree(const void *p)
+{
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	ga_free(p);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kfree, GOALLOC_NS);
+
+/* A dead CPU's cached spans go back to their mcentrals. */
+static int ga_cpu_dead(unsigned int cpu)
+{
+	ga_mcache_flush(per_cpu_ptr(ga.mcache, cpu));
+	return 0;
+}
 
 /* Sizes take the kernel's K/M/G suffixes, as on the command line. */
 static int ga_param_set_size(const char *val, const struct kernel_param *kp)
@@ -98,6 +178,8 @@ static int __init goalloc_init(void)
 	/* Go's mallocinit sanity checks, at build time. */
 	BUILD_BUG_ON(ga_class_to_size[GA_TINY_SIZE_CLASS] != GA_TINY_SIZE);
 	BUILD_BUG_ON(GA_CHUNK_PAGES % 64);
+	BUILD_BUG_ON(BITS_PER_LONG != 64);
+	BUILD_BUG_ON(GA_MAX_OBJS_PER_SPAN > 64 << (GA_BITS_SIZES - 1));
 
 	ret = ga_check_params(&cap);
 	if (ret)
@@ -109,7 +191,7 @@ static int __init goalloc_init(void)
 		return ret;
 	}
 	for (i = 0; i < GA_NUM_SPAN_CLASSES; i++)
-		ga_mcentral_init(&ga.central[i], i);
+		ga_mcentral_init(&ga.central[i], i, &ga.heap);
 
 	ga.mcache = alloc_percpu_gfp(struct ga_mcache, GFP_KERNEL | __GFP_NOWARN);
 	if (!ga.mcache) {
@@ -120,17 +202,50 @@ static int __init goalloc_init(void)
 	for_each_possible_cpu(cpu)
 		ga_mcache_init(per_cpu_ptr(ga.mcache, cpu));
 
-	pr_info("heap ready: %lu MiB arena, %lu MiB cap, %u size classes\n",
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "goalloc:dead", NULL, ga_cpu_dead);
+	if (ret < 0) {
+		pr_err("cannot register for CPU hotplug: %d\n", ret);
+		goto free_mcache;
+	}
+	ga_cpuhp_state = ret;
+
+	pr_info("ready: %lu MiB arena, %lu MiB cap, %u size classes\n",
 		arena_size >> 20, cap >> 20, GA_NUM_SIZE_CLASSES - 1);
 	return 0;
 
+free_mcache:
+	free_percpu(ga.mcache);
 destroy_heap:
 	ga_heap_destroy(&ga.heap);
 	return ret;
 }
 
+/* Objects still allocated at unload: leaked by goalloc's users. */
+static void ga_report_leaks(void)
+{
+	unsigned long spans = 0, flags;
+	unsigned int i;
+
+	for (i = 0; i < GA_NUM_SPAN_CLASSES; i++) {
+		spin_lock_irqsave(&ga.central[i].lock, flags);
+		spans += ga.central[i].nr_partial + ga.central[i].nr_full;
+		spin_unlock_irqrestore(&ga.central[i].lock, flags);
+	}
+	spans += ga.heap.stats.large_spans;
+	if (spans)
+		pr_warn("%lu spans still hold objects at unload; their memory is freed\n",
+			spans);
+}
+
 static void __exit goalloc_exit(void)
 {
+	int cpu;
+
+	cpuhp_remove_state_nocalls(ga_cpuhp_state);
+	/* No user is left (they hold a reference on this module). */
+	for_each_possible_cpu(cpu)
+		ga_mcache_flush(per_cpu_ptr(ga.mcache, cpu));
+	ga_report_leaks();
 	free_percpu(ga.mcache);
 	ga_heap_destroy(&ga.heap);
 }

@@ -99,29 +99,70 @@ struct ga_psum ga_pagealloc_summary(struct ga_pagealloc *pa, unsigned int level,
 
 enum ga_span_state {
 	GA_SPAN_DEAD = 0,	/* struct is free (in the span fixalloc) */
-	GA_SPAN_INUSE,		/* pages belong to a span of small objects */
-	GA_SPAN_LARGE,		/* pages belong to one large object */
+	GA_SPAN_INIT,		/* pages taken, object fields not ready */
+	GA_SPAN_INUSE,		/* a span of small objects, ready */
+	GA_SPAN_LARGE,		/* one large object, ready */
+};
+
+/* Where a small span is, which says who may change its object state. */
+enum ga_span_where {
+	GA_WHERE_NONE = 0,	/* being set up or torn down */
+	GA_WHERE_CACHE,		/* cached by the mcache of CPU owner */
+	GA_WHERE_PARTIAL,	/* on its mcentral's partial list */
+	GA_WHERE_FULL,		/* on its mcentral's full list */
+	GA_WHERE_LARGE,		/* a large object in use (large spans only) */
 };
 
 /*
  * A run of heap pages. The heap owns base, page, npages and state; the
  * span table maps each of its pages back to it while it is in use.
- * Span structs come from a fixalloc and are never returned to the system
- * while the heap lives, so a lockless lookup that races with a free reads
- * a dead span, never freed memory.
+ * Span structs and their bitmaps come from fixallocs and are never
+ * returned to the system while the heap lives, so a lockless lookup that
+ * races with a free reads a dead or reused span, never freed memory.
+ *
+ * Object state of a small span (Go's field names):
+ *   freeindex, alloc_cache, alloc_bits, alloc_count, nlocal, local_free:
+ *	the owner's while cached (written only with its mcache busy), else
+ *	under the mcentral lock;
+ *   remote_free, npending: anyone, atomically;
+ *   where, owner: changed under the mcentral lock, read locklessly;
+ *   nelems, elemsize, divmul, bitmaps: fixed while state is INUSE.
+ * An object idx is allocated iff (idx < freeindex or alloc_bits has it)
+ * and neither local_free nor remote_free has it; a sweep folds the free
+ * bits into alloc_bits and restarts freeindex at 0.
  */
 struct ga_span {
-	struct list_head list;		/* free-list link in the fixalloc */
+	struct list_head list;		/* fixalloc free list, mcentral list */
 	unsigned long base;		/* address of the first byte */
 	unsigned long page;		/* heap page number of the first page */
 	unsigned int npages;
 	u8 state;			/* enum ga_span_state */
-	u8 spanclass;			/* size class; 0 for large spans */
+	u8 spanclass;			/* 0 for large spans */
+	u16 nelems;			/* objects in the span */
+	unsigned int where;		/* enum ga_span_where */
+	int owner;			/* CPU caching it, if where is CACHE */
+	u16 freeindex;			/* allocation cursor */
+	u16 alloc_count;		/* allocated minus freed by the owner */
+	u16 nlocal;			/* bits in local_free */
+	u32 elemsize;			/* object size; usable size if large */
+	u32 divmul;			/* offset / elemsize == offset * divmul >> 32 */
+	u64 alloc_cache;		/* ~alloc_bits from freeindex, bit 0 first */
+	u64 *alloc_bits;		/* allocated as of the last sweep */
+	u64 *local_free;		/* freed by the owner since the sweep */
+	unsigned long *remote_free;	/* freed by anyone else since the sweep */
+	atomic_t npending;		/* bits set in remote_free, roughly */
+	atomic_t *tiny_refs;		/* tiny spans: live objects per block */
 };
 
 static inline unsigned long ga_span_bytes(const struct ga_span *s)
 {
 	return (unsigned long)s->npages << GA_PAGE_SHIFT;
+}
+
+/* Words in each of a small span's bitmaps. */
+static inline unsigned int ga_span_words(const struct ga_span *s)
+{
+	return DIV_ROUND_UP(s->nelems, 64);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -130,6 +171,7 @@ static inline unsigned long ga_span_bytes(const struct ga_span *s)
 struct ga_fixalloc {
 	spinlock_t lock;		/* protects every field below */
 	size_t size;
+	size_t block;			/* bytes per block */
 	struct list_head free;		/* freed objects, linked through word 0 */
 	void *chunk;			/* bump allocation inside the newest block */
 	size_t left;
@@ -142,6 +184,14 @@ void *ga_fixalloc_alloc(struct ga_fixalloc *fa, gfp_t gfp);
 void ga_fixalloc_free(struct ga_fixalloc *fa, void *p);
 void ga_fixalloc_destroy(struct ga_fixalloc *fa);
 
+/* Metadata allocations keep the caller's reclaim rules, drop the rest. */
+static inline gfp_t ga_meta_gfp(gfp_t gfp)
+{
+	gfp &= ~(__GFP_ZERO | __GFP_HIGHMEM | __GFP_DMA | __GFP_DMA32 |
+		 __GFP_MOVABLE | __GFP_COMP | __GFP_ACCOUNT);
+	return gfp | __GFP_NOWARN;
+}
+
 /* ---------------------------------------------------------------------- */
 /* The heap (Go's mheap)                                                  */
 
@@ -152,6 +202,9 @@ struct ga_heaparena {
 
 #define GA_ARENA_L2_BITS	13
 #define GA_ARENA_L2_ENTRIES	BIT(GA_ARENA_L2_BITS)
+
+/* Span bitmaps come in 5 sizes: 1, 2, 4, 8 or 16 words per bitmap. */
+#define GA_BITS_SIZES		5
 
 struct ga_heap_stats {
 	unsigned long grows;		/* successful growth events */
@@ -165,6 +218,8 @@ struct ga_heap {
 	spinlock_t lock;		/* Go's mheap_.lock; irq-safe */
 	struct ga_pagealloc pages;
 	struct ga_fixalloc spanalloc;
+	struct ga_fixalloc bitsalloc[GA_BITS_SIZES];	/* Go's gcBits arenas */
+	struct ga_fixalloc tinyalloc;	/* tiny spans' per-block counts */
 
 	/* arenas[L1][L2]: address window -> span table, read without locks */
 	unsigned long index_base;	/* Go's arenaBaseOffset */
@@ -195,46 +250,145 @@ struct ga_span *ga_span_of(struct ga_heap *h, const void *p);
 void ga_heap_read_stats(struct ga_heap *h, struct ga_heap_stats *st,
 			unsigned long *mapped, unsigned long *free_pages,
 			unsigned long *largest_free);
+int ga_heap_alloc_bits(struct ga_heap *h, struct ga_span *s, gfp_t gfp);
+
+/*
+ * Go's spanOf: the span owning address @p, or NULL; see ga_span_of().
+ * Inline for the free path: a bounds check and three dependent loads.
+ */
+static inline struct ga_span *__ga_span_of(struct ga_heap *h, const void *p)
+{
+	unsigned long off = (unsigned long)p - h->index_base;
+	unsigned long win = off >> GA_ARENA_SHIFT;
+	struct ga_heaparena **l2, *ha;
+
+	if (unlikely(win >= h->index_windows))
+		return NULL;
+	l2 = READ_ONCE(h->arenas[win >> GA_ARENA_L2_BITS]);
+	if (unlikely(!l2))
+		return NULL;
+	ha = READ_ONCE(l2[win & (GA_ARENA_L2_ENTRIES - 1)]);
+	if (unlikely(!ha))
+		return NULL;
+	return READ_ONCE(ha->spans[(off >> GA_PAGE_SHIFT) & (GA_ARENA_PAGES - 1)]);
+}
+
+void ga_heap_free_bits(struct ga_heap *h, struct ga_span *s);
 
 /* ---------------------------------------------------------------------- */
 /* mcentral and mcache                                                    */
 
 /*
- * One mcentral per span class. goalloc never scans objects for pointers,
- * so Go's noscan bit has nothing to mean: span class == size class.
+ * Span classes. goalloc never scans objects for pointers, so Go's noscan
+ * bit has nothing to mean: span class c serves size class c. One extra
+ * span class holds the 16-byte blocks of the tiny allocator, so that a
+ * free can tell a tiny object from a 16-byte one by its span.
  */
-#define GA_NUM_SPAN_CLASSES	GA_NUM_SIZE_CLASSES
+#define GA_TINY_SPANCLASS	GA_NUM_SIZE_CLASSES
+#define GA_NUM_SPAN_CLASSES	(GA_NUM_SIZE_CLASSES + 1)
+
+/* Size class of a span class. */
+static inline unsigned int ga_spanclass_sizeclass(unsigned int spc)
+{
+	return spc == GA_TINY_SPANCLASS ? GA_TINY_SIZE_CLASS : spc;
+}
+
+/* tiny_refs word of a block: a bit per live object start, plus the cache's. */
+#define GA_TINY_CACHED		BIT(GA_TINY_SIZE)
 
 struct ga_mcentral {
 	spinlock_t lock;		/* protects the lists and counters */
 	u8 spanclass;
+	struct ga_heap *heap;
 	struct list_head partial;	/* spans with free objects */
 	struct list_head full;		/* spans without */
 	unsigned long nr_partial;
 	unsigned long nr_full;
+	unsigned long nr_cached;	/* spans in mcaches */
+	unsigned long nr_grown;		/* spans taken from the heap, ever */
+	unsigned long nr_released;	/* empty spans given back, ever */
 } ____cacheline_aligned_in_smp;
 
-void ga_mcentral_init(struct ga_mcentral *c, u8 spanclass);
+void ga_mcentral_init(struct ga_mcentral *c, u8 spanclass, struct ga_heap *heap);
+struct ga_span *ga_mcentral_cache_span(struct ga_mcentral *c);
+void ga_mcentral_uncache_span(struct ga_mcentral *c, struct ga_span *s);
+struct ga_span *ga_mcentral_grow(struct ga_mcentral *c, gfp_t gfp);
+void ga_mcentral_adopt(struct ga_mcentral *c, struct ga_span *s, bool cache);
+void *ga_mcentral_alloc_nested(struct ga_mcentral *c, gfp_t gfp);
+void ga_mcentral_notify(struct ga_mcentral *c, struct ga_span *s);
+unsigned int ga_span_next_free_index(struct ga_span *s);
+void ga_span_sweep(struct ga_span *s);
 
-/* Per-CPU cache (Go's mcache; the CPU stands in for Go's P). */
+/*
+ * Is object @idx of small span @s allocated: handed out by the cursor or
+ * set in alloc_bits, and not freed locally since? Remote frees are the
+ * caller's to test, atomically. Runs locklessly against the owner's
+ * sweep, which publishes alloc_bits before it resets freeindex.
+ */
+static inline bool ga_span_obj_allocated(struct ga_span *s, unsigned int idx)
+{
+	unsigned int fi = READ_ONCE(s->freeindex);
+	u64 bit = BIT_ULL(idx % 64);
+
+	/* Pairs with smp_wmb() in ga_span_sweep(). */
+	smp_rmb();
+	if (idx >= fi && !(READ_ONCE(s->alloc_bits[idx / 64]) & bit))
+		return false;
+	return !(READ_ONCE(s->local_free[idx / 64]) & bit);
+}
+
+/* Per-CPU counters of an mcache, read by summing over CPUs. */
+struct ga_mcache_stats {
+	unsigned long nalloc[GA_NUM_SPAN_CLASSES];
+	unsigned long nfree[GA_NUM_SPAN_CLASSES];
+	unsigned long tiny_allocs;
+	unsigned long nested_allocs;	/* interrupts that found the cache busy */
+	unsigned long large_allocs;
+	unsigned long large_frees;
+};
+
+/*
+ * Per-CPU cache (Go's mcache; the CPU stands in for Go's P). Touched only
+ * by its CPU, with preemption disabled and busy set: busy is Go's
+ * m.mallocing. An interrupt that finds busy set does not touch the cache.
+ */
 struct ga_mcache {
+	int busy;
 	struct ga_span *alloc[GA_NUM_SPAN_CLASSES];	/* current span per class */
 	unsigned long tiny;		/* current 16-byte tiny block, or 0 */
+	struct ga_span *tiny_span;	/* its span */
 	unsigned int tinyoffset;
+	struct ga_mcache_stats stats;
 };
 
 /* Go's emptymspan: a span with no objects, so the first use refills. */
 extern struct ga_span ga_emptyspan;
 
 void ga_mcache_init(struct ga_mcache *c);
+void ga_mcache_flush(struct ga_mcache *c);
+void *ga_malloc(size_t size, gfp_t gfp);
+void *ga_malloc_tiny(size_t size, gfp_t gfp);
+void ga_free(const void *p);
+size_t ga_usable_size(const void *p);
+int ga_drain_all(void);
+unsigned int ga_size_class(size_t size);
 
 /* ---------------------------------------------------------------------- */
 /* The allocator instance (Go's mheap_ plus the per-P mcaches)            */
+
+/* Refused frees and failed allocations, by kind. */
+struct ga_errors {
+	atomic_long_t double_free;
+	atomic_long_t invalid_free;	/* not a pointer goalloc handed out */
+	atomic_long_t interior_free;	/* inside an object, not its start */
+	atomic_long_t alloc_fail;
+};
 
 struct goalloc {
 	struct ga_heap heap;
 	struct ga_mcentral central[GA_NUM_SPAN_CLASSES];
 	struct ga_mcache __percpu *mcache;
+	struct ga_errors errors;
 };
 
 extern struct goalloc ga;

@@ -21,6 +21,7 @@ import sys
 
 RESULT = re.compile(r"^(ok|not ok) (\d+) (?:- )?([^#]*?)\s*(?:#\s*(SKIP|TODO)\b\s*(.*))?$")
 PLAN = re.compile(r"^1\.\.(\d+)$")
+NOTE = re.compile(r"^# (\S+: )?note: ")
 
 SPLATS = [
     r"\bBUG:", r"\bWARNING:", r"\bOops\b", r"Kernel panic", r"kernel BUG at",
@@ -139,7 +140,7 @@ def main():
         extra = (": " + reason) if reason else ""
         print("    %s %s%s" % (label[status], name, extra))
         for d in lines:
-            if status == "fail" or d.startswith("# note:"):
+            if status == "fail" or NOTE.match(d):
                 print("            " + d)
 
     run_checks = []
