@@ -285,8 +285,11 @@ static void ga_tiny_put(struct ga_span *s, unsigned int idx, unsigned int bits)
 {
 	unsigned int old = atomic_fetch_andnot(bits, &s->tiny_refs[idx]);
 
-	if (!(old & ~bits))
+	if (!(old & ~bits & GA_TINY_LIVE)) {
+		preempt_disable();
 		ga_free_index(s, idx);
+		preempt_enable();
+	}
 }
 
 /*
@@ -306,10 +309,12 @@ static void *ga_tiny_new_block(struct ga_mcache *c, size_t size, gfp_t gfp)
 	s = c->alloc[GA_TINY_SPANCLASS];
 	/* Go keeps whichever block has more room left. */
 	if (c->tiny && size >= c->tinyoffset) {
-		atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)b)], BIT(0));
+		atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)b)],
+			   BIT(0) | size << GA_TINY_END_SHIFT);
 		return b;
 	}
-	atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)b)], BIT(0) | GA_TINY_CACHED);
+	atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)b)],
+		   BIT(0) | GA_TINY_CACHED | size << GA_TINY_END_SHIFT);
 	old = c->tiny;
 	old_span = c->tiny_span;
 	c->tiny = (unsigned long)b;
@@ -350,7 +355,8 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp)
 		if (v) {
 			struct ga_span *s = ga_span_of(&ga.heap, v);
 
-			atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)v)], BIT(0));
+			atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)v)],
+				   BIT(0) | size << GA_TINY_END_SHIFT);
 			this_cpu_inc(ga.mcache->stats.nalloc[GA_TINY_SPANCLASS]);
 			this_cpu_inc(ga.mcache->stats.nested_allocs);
 		}
@@ -366,8 +372,11 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp)
 		off = ALIGN(off, 2);
 	if (c->tiny && off + size <= GA_TINY_SIZE) {
 		struct ga_span *s = c->tiny_span;
+		unsigned int grow = off + size - c->tinyoffset;
 
-		atomic_or(BIT(off), &s->tiny_refs[ga_tiny_block(s, c->tiny)]);
+		/* A new start bit (above all others) and the end moves up. */
+		atomic_add(BIT(off) + (grow << GA_TINY_END_SHIFT),
+			   &s->tiny_refs[ga_tiny_block(s, c->tiny)]);
 		v = (void *)(c->tiny + off);
 		c->tinyoffset = off + size;
 	} else {
@@ -417,13 +426,15 @@ static void *ga_obj_addr(struct ga_span *s, unsigned int idx)
  */
 static bool ga_free_local(struct ga_span *s, unsigned int idx)
 {
-	if (READ_ONCE(s->where) != GA_WHERE_CACHE || s->owner != smp_processor_id())
+	/* Pairs with ga_central_cached(): owner is the cacher's. */
+	if (smp_load_acquire(&s->where) != GA_WHERE_CACHE ||
+	    READ_ONCE(s->owner) != smp_processor_id())
 		return false;
 	if (!ga_span_obj_allocated(s, idx) || test_bit(idx, s->remote_free)) {
 		ga_refuse_free(GA_DOUBLE_FREE, ga_obj_addr(s, idx));
 		return true;
 	}
-	s->local_free[idx / 64] |= BIT_ULL(idx % 64);
+	WRITE_ONCE(s->local_free[idx / 64], s->local_free[idx / 64] | BIT_ULL(idx % 64));
 	s->nlocal++;
 	s->alloc_count--;
 	this_cpu_inc(ga.mcache->stats.nfree[s->spanclass]);
@@ -450,16 +461,23 @@ static void ga_free_remote(struct ga_span *s, unsigned int idx)
 		ga_mcentral_notify(&ga.central[spc], s);
 }
 
+/*
+ * Free object @idx of small span @s: locally if this CPU caches the span
+ * and its mcache is not busy, else remotely. Preemption must be disabled:
+ * that pins the CPU, and it is an RCU read-side section that keeps the
+ * span's metadata from being reused meanwhile (see ga_central_release()).
+ */
 static void ga_free_index(struct ga_span *s, unsigned int idx)
 {
-	struct ga_mcache *c = ga_mcache_enter();
+	struct ga_mcache *c = this_cpu_ptr(ga.mcache);
 	bool done = false;
 
-	if (likely(c)) {
+	if (likely(!READ_ONCE(c->busy))) {
+		WRITE_ONCE(c->busy, 1);
+		barrier();
 		done = ga_free_local(s, idx);
-		ga_mcache_leave();
-	} else {
-		preempt_enable();
+		barrier();
+		WRITE_ONCE(c->busy, 0);
 	}
 	if (!done)
 		ga_free_remote(s, idx);
@@ -492,20 +510,12 @@ static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p)
 		ga_refuse_free(GA_DOUBLE_FREE, p);
 		return;
 	}
-	if (!(old & ~bit))
+	if (!(old & ~bit & GA_TINY_LIVE))
 		ga_free_index(s, idx);
 }
 
-/**
- * ga_free() - Free an object from ga_malloc() or ga_malloc_tiny().
- * @p: the object
- *
- * Double frees, pointers goalloc did not hand out and pointers inside an
- * object are refused: counted, reported (ratelimited), heap untouched.
- *
- * Context: Any context but NMI.
- */
-void ga_free(const void *p)
+/* ga_free() with preemption disabled. */
+static void __ga_free(const void *p)
 {
 	struct ga_span *s = __ga_span_of(&ga.heap, p);
 	unsigned long off;
@@ -544,12 +554,48 @@ void ga_free(const void *p)
 }
 
 /**
+ * ga_free() - Free an object from ga_malloc() or ga_malloc_tiny().
+ * @p: the object
+ *
+ * Double frees, pointers goalloc did not hand out and pointers inside an
+ * object are refused: counted, reported (ratelimited), heap untouched.
+ * The whole free runs with preemption disabled, an RCU read-side section
+ * that keeps span metadata from being recycled under it.
+ *
+ * Context: Any context but NMI.
+ */
+void ga_free(const void *p)
+{
+	preempt_disable();
+	__ga_free(p);
+	preempt_enable();
+}
+
+/*
+ * Bytes from tiny object at offset @o of block @idx to the next object's
+ * start, or to where the block's last object ends: its size, plus any
+ * alignment padding after it that belongs to no object.
+ */
+static size_t ga_tiny_extent(struct ga_span *s, unsigned int idx, unsigned int o)
+{
+	unsigned int refs = atomic_read(&s->tiny_refs[idx]);
+	unsigned int later = refs & (BIT(GA_TINY_SIZE) - 1) & ~(BIT(o + 1) - 1);
+
+	if (!(refs & BIT(o)))
+		return 0;
+	if (later)
+		return __ffs(later) - o;
+	return (refs >> GA_TINY_END_SHIFT) - o;
+}
+
+/**
  * ga_usable_size() - Bytes usable at an object.
- * @p: an object from ga_malloc()
+ * @p: an object from ga_malloc() or ga_malloc_tiny()
  *
  * Context: Any context.
- * Return: the size of its class, or its pages for a large object; 0 for a
- * tiny object or a pointer that is not an object.
+ * Return: the size of its class; its pages for a large object; for a tiny
+ * object, the bytes up to the next object in its block (at least its
+ * size); 0 for a pointer that is not an object.
  */
 size_t ga_usable_size(const void *p)
 {
@@ -563,9 +609,11 @@ size_t ga_usable_size(const void *p)
 	state = smp_load_acquire(&s->state);
 	if (state == GA_SPAN_LARGE)
 		return (unsigned long)p == s->base ? ga_span_bytes(s) : 0;
-	if (state != GA_SPAN_INUSE || s->spanclass == GA_TINY_SPANCLASS)
+	if (state != GA_SPAN_INUSE)
 		return 0;
 	off = (unsigned long)p - s->base;
+	if (s->spanclass == GA_TINY_SPANCLASS && off / GA_TINY_SIZE < s->nelems)
+		return ga_tiny_extent(s, off / GA_TINY_SIZE, off % GA_TINY_SIZE);
 	if (off % s->elemsize || off / s->elemsize >= s->nelems)
 		return 0;
 	return s->elemsize;

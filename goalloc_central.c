@@ -26,10 +26,12 @@
  * frees into it race: a free that finds the span cached leaves the work
  * to the owner, who may just be uncaching it. Both sides use a full
  * barrier between their store and their load (Dekker): the free sets its
- * bit and increments npending, then reads where; ga_central_place()
- * stores where, then reads npending. At least one of them sees the
- * other, so a span never sits on the full list with a pending free, nor
- * on the partial list with all its objects pending free.
+ * bit (a fully ordered test_and_set_bit), then reads where;
+ * ga_central_place() stores where, then reads the remote bits. At least
+ * one of them sees the other, so a span never sits on the full list with
+ * a pending free, nor on the partial list with all its objects pending
+ * free. npending (incremented after the bit) only decides when a free
+ * asks for a placement; a late or stray increment costs a spurious one.
  *
  * Concurrency contract: lists, counters, and the object state of spans
  * on the lists are protected by the mcentral lock, taken irqsave: every
@@ -72,8 +74,8 @@ void ga_span_sweep(struct ga_span *s)
 		else if (fi > w * 64)
 			used |= GENMASK_ULL(fi - w * 64 - 1, 0);
 		nremote += hweight64(remote);
-		s->local_free[w] = 0;
 		WRITE_ONCE(s->alloc_bits[w], used & ~(freed | remote));
+		WRITE_ONCE(s->local_free[w], 0);
 	}
 	/* alloc_bits before the cursor restarts: see ga_span_obj_allocated(). */
 	smp_wmb();
@@ -106,7 +108,7 @@ unsigned int ga_span_next_free_index(struct ga_span *s)
 	while (bit == 64) {
 		fi = round_up(fi + 1, 64);
 		if (fi >= n) {
-			s->freeindex = n;
+			WRITE_ONCE(s->freeindex, n);
 			return n;
 		}
 		cache = ~s->alloc_bits[fi / 64];
@@ -114,7 +116,7 @@ unsigned int ga_span_next_free_index(struct ga_span *s)
 	}
 	result = fi + bit;
 	if (result >= n) {
-		s->freeindex = n;
+		WRITE_ONCE(s->freeindex, n);
 		s->alloc_cache = 0;
 		return n;
 	}
@@ -127,16 +129,31 @@ unsigned int ga_span_next_free_index(struct ga_span *s)
 	return result;
 }
 
-/* An uncached span with no objects left goes back to the heap. */
+/*
+ * An uncached span with no objects left goes back to the heap. Its pages
+ * go now; its struct and bitmaps after an RCU grace period, because a
+ * free that made the span empty may still be running on another CPU
+ * (between its bit-set and its npending increment, say): frees run with
+ * preemption disabled, so none still looks at the span afterwards.
+ */
 static void ga_central_release(struct ga_mcentral *c, struct ga_span *s)
 {
 	lockdep_assert_held(&c->lock);
 	WRITE_ONCE(s->where, GA_WHERE_NONE);
 	/* Frees that load the state from now on refuse the span. */
 	smp_store_release(&s->state, GA_SPAN_INIT);
-	ga_heap_free_bits(c->heap, s);
-	ga_heap_free_span(c->heap, s);
+	ga_heap_free_span_rcu(c->heap, s);
 	c->nr_released++;
+}
+
+/* Remote frees not swept yet; npending only approximates it. */
+static unsigned int ga_span_remote_count(struct ga_span *s)
+{
+	unsigned int nw = ga_span_words(s), w, n = 0;
+
+	for (w = 0; w < nw; w++)
+		n += hweight_long(READ_ONCE(s->remote_free[w]));
+	return n;
 }
 
 /*
@@ -148,8 +165,7 @@ static void ga_central_place(struct ga_mcentral *c, struct ga_span *s)
 {
 	lockdep_assert_held(&c->lock);
 	for (;;) {
-		unsigned int dest;
-		int pending;
+		unsigned int dest, pending;
 
 		ga_span_sweep(s);
 		if (!s->alloc_count) {
@@ -167,10 +183,10 @@ static void ga_central_place(struct ga_mcentral *c, struct ga_span *s)
 		}
 		/* alloc_count before where, for ga_free_remote(). */
 		smp_store_release(&s->where, dest);
-		/* where before npending; pairs with ga_free_remote(). */
+		/* where before the free bits; pairs with ga_free_remote(). */
 		smp_mb();
-		pending = atomic_read(&s->npending);
-		if (pending <= 0 || (dest == GA_WHERE_PARTIAL && pending < s->alloc_count))
+		pending = ga_span_remote_count(s);
+		if (!pending || (dest == GA_WHERE_PARTIAL && pending < s->alloc_count))
 			return;
 		list_del(&s->list);
 		if (dest == GA_WHERE_FULL)
@@ -184,8 +200,9 @@ static void ga_central_place(struct ga_mcentral *c, struct ga_span *s)
 static void ga_central_cached(struct ga_mcentral *c, struct ga_span *s)
 {
 	lockdep_assert_held(&c->lock);
-	s->owner = smp_processor_id();
-	WRITE_ONCE(s->where, GA_WHERE_CACHE);
+	WRITE_ONCE(s->owner, smp_processor_id());
+	/* owner before where; pairs with ga_free_local(). */
+	smp_store_release(&s->where, GA_WHERE_CACHE);
 	c->nr_cached++;
 }
 

@@ -923,12 +923,15 @@ static void ga_span_init_locked(struct ga_heap *h, struct ga_span *s, unsigned l
 		  ((page % GA_CHUNK_PAGES) << GA_PAGE_SHIFT);
 	s->spanclass = spanclass;
 	s->state = state;
+	s->heap = h;
+	s->large = !spanclass;
+	s->alloc_bits = NULL;
 	/* Publish the initialised span before the table points at it. */
 	smp_wmb();
 	ga_span_table_set(h, s, s);
 	h->stats.spans_inuse++;
 	h->stats.pages_inuse += npages;
-	if (state == GA_SPAN_LARGE)
+	if (s->large)
 		h->stats.large_spans++;
 }
 
@@ -977,6 +980,22 @@ struct ga_span *ga_heap_alloc_span(struct ga_heap *h, unsigned long npages, u8 s
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_alloc_span);
 
+/* Take @s out of the span table and give its pages back; false if dead. */
+static bool ga_heap_unmap_span(struct ga_heap *h, struct ga_span *s)
+{
+	lockdep_assert_held(&h->lock);
+	if (WARN_ON_ONCE(s->state == GA_SPAN_DEAD))
+		return false;
+	ga_span_table_set(h, s, NULL);
+	h->stats.spans_inuse--;
+	h->stats.pages_inuse -= s->npages;
+	if (s->large)
+		h->stats.large_spans--;
+	s->state = GA_SPAN_DEAD;
+	ga_pagealloc_free(&h->pages, s->page, s->npages);
+	return true;
+}
+
 /**
  * ga_heap_free_span() - Return a span's pages to the heap (Go's freeSpan).
  * @h: the heap
@@ -987,23 +1006,48 @@ EXPORT_SYMBOL_IF_KUNIT(ga_heap_alloc_span);
 void ga_heap_free_span(struct ga_heap *h, struct ga_span *s)
 {
 	unsigned long flags;
+	bool freed;
 
 	spin_lock_irqsave(&h->lock, flags);
-	if (WARN_ON_ONCE(s->state == GA_SPAN_DEAD)) {
+	freed = ga_heap_unmap_span(h, s);
+	spin_unlock_irqrestore(&h->lock, flags);
+	if (freed)
+		ga_fixalloc_free(&h->spanalloc, s);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_free_span);
+
+static void ga_heap_span_rcu_free(struct rcu_head *head)
+{
+	struct ga_span *s = container_of(head, struct ga_span, rcu);
+	struct ga_heap *h = s->heap;
+
+	if (s->alloc_bits)
+		ga_heap_free_bits(h, s);
+	ga_fixalloc_free(&h->spanalloc, s);
+}
+
+/**
+ * ga_heap_free_span_rcu() - Free a span's pages now, its metadata later.
+ * @h: the heap
+ * @s: a small span with its bitmaps, no longer serving objects
+ *
+ * For spans that lock-free frees may still be looking at: the pages go
+ * back at once, the struct and bitmaps after an RCU grace period.
+ *
+ * Context: Any context.
+ */
+void ga_heap_free_span_rcu(struct ga_heap *h, struct ga_span *s)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&h->lock, flags);
+	if (!ga_heap_unmap_span(h, s)) {
 		spin_unlock_irqrestore(&h->lock, flags);
 		return;
 	}
-	ga_span_table_set(h, s, NULL);
-	h->stats.spans_inuse--;
-	h->stats.pages_inuse -= s->npages;
-	if (s->state == GA_SPAN_LARGE)
-		h->stats.large_spans--;
-	s->state = GA_SPAN_DEAD;
-	ga_pagealloc_free(&h->pages, s->page, s->npages);
 	spin_unlock_irqrestore(&h->lock, flags);
-	ga_fixalloc_free(&h->spanalloc, s);
+	call_rcu(&s->rcu, ga_heap_span_rcu_free);
 }
-EXPORT_SYMBOL_IF_KUNIT(ga_heap_free_span);
 
 /**
  * ga_heap_alloc_bits() - Give a small span its bitmaps (Go's newAllocBits).

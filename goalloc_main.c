@@ -246,6 +246,8 @@ static void __exit goalloc_exit(void)
 	for_each_possible_cpu(cpu)
 		ga_mcache_flush(per_cpu_ptr(ga.mcache, cpu));
 	ga_report_leaks();
+	/* Span structs released to RCU still reference the heap. */
+	rcu_barrier();
 	free_percpu(ga.mcache);
 	ga_heap_destroy(&ga.heap);
 }

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include "goalloc_compat.h"
 #include "goalloc_sizeclasses.h"
@@ -132,12 +133,17 @@ enum ga_span_where {
  * bits into alloc_bits and restarts freeindex at 0.
  */
 struct ga_span {
-	struct list_head list;		/* fixalloc free list, mcentral list */
+	union {
+		struct list_head list;	/* fixalloc free list, mcentral list */
+		struct rcu_head rcu;	/* delayed free of a released span */
+	};
+	struct ga_heap *heap;
 	unsigned long base;		/* address of the first byte */
 	unsigned long page;		/* heap page number of the first page */
 	unsigned int npages;
 	u8 state;			/* enum ga_span_state */
 	u8 spanclass;			/* 0 for large spans */
+	bool large;			/* a large object's span */
 	u16 nelems;			/* objects in the span */
 	unsigned int where;		/* enum ga_span_where */
 	int owner;			/* CPU caching it, if where is CACHE */
@@ -245,6 +251,7 @@ void ga_heap_destroy(struct ga_heap *h);
 struct ga_span *ga_heap_alloc_span(struct ga_heap *h, unsigned long npages, u8 state,
 				   u8 spanclass, gfp_t gfp);
 void ga_heap_free_span(struct ga_heap *h, struct ga_span *s);
+void ga_heap_free_span_rcu(struct ga_heap *h, struct ga_span *s);
 int ga_heap_grow(struct ga_heap *h, unsigned long npages);
 struct ga_span *ga_span_of(struct ga_heap *h, const void *p);
 void ga_heap_read_stats(struct ga_heap *h, struct ga_heap_stats *st,
@@ -293,8 +300,14 @@ static inline unsigned int ga_spanclass_sizeclass(unsigned int spc)
 	return spc == GA_TINY_SPANCLASS ? GA_TINY_SIZE_CLASS : spc;
 }
 
-/* tiny_refs word of a block: a bit per live object start, plus the cache's. */
+/*
+ * tiny_refs word of a block: a bit per offset where a live object starts,
+ * one while a CPU still packs into the block, and the bytes handed out so
+ * far (where the last object ends).
+ */
 #define GA_TINY_CACHED		BIT(GA_TINY_SIZE)
+#define GA_TINY_LIVE		(GA_TINY_CACHED | (GA_TINY_CACHED - 1))
+#define GA_TINY_END_SHIFT	(GA_TINY_SIZE + 1)
 
 struct ga_mcentral {
 	spinlock_t lock;		/* protects the lists and counters */

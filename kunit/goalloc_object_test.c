@@ -517,17 +517,25 @@ static void object_tiny_packing_and_lifetime(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_EXPECT_EQ(test, s->spanclass, (u8)GA_TINY_SPANCLASS);
 	blk = ((unsigned long)p[0] - s->base) / GA_TINY_SIZE;
-	/* Starts 0, 1, 2, 4, 8, 12; the cache moved on to q's block. */
-	KUNIT_EXPECT_EQ(test, atomic_read(&s->tiny_refs[blk]), 0x1117);
+	/* Starts 0, 1, 2, 4, 8, 12, ends at 14; the cache moved to q's block. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->tiny_refs[blk]) & GA_TINY_LIVE, 0x1117);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->tiny_refs[blk]) >> GA_TINY_END_SHIFT, 14);
+	/* Usable sizes run to the next object's start, the last to its end. */
+	KUNIT_EXPECT_EQ(test, ga_usable_size(p[0]), (size_t)1);
+	KUNIT_EXPECT_EQ(test, ga_usable_size(p[2]), (size_t)2);
+	KUNIT_EXPECT_EQ(test, ga_usable_size(p[4]), (size_t)4);
+	KUNIT_EXPECT_EQ(test, ga_usable_size(p[5]), (size_t)2);
+	KUNIT_EXPECT_EQ(test, ga_usable_size(p[0] + 3), (size_t)0);
 
 	/* All but one object freed: the block stays allocated. */
 	for (i = 1; i < 6; i++)
 		goalloc_kfree(p[i]);
-	KUNIT_EXPECT_EQ(test, atomic_read(&s->tiny_refs[blk]), 0x1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->tiny_refs[blk]) & GA_TINY_LIVE, 0x1);
+	KUNIT_EXPECT_EQ(test, ga_usable_size(p[0]), (size_t)14);
 	KUNIT_EXPECT_TRUE(test, ga_span_obj_allocated(s, blk) &&
 			  !test_bit(blk, s->remote_free));
 	goalloc_kfree(p[0]);
-	KUNIT_EXPECT_EQ(test, atomic_read(&s->tiny_refs[blk]), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->tiny_refs[blk]) & GA_TINY_LIVE, 0);
 	KUNIT_EXPECT_TRUE(test, !ga_span_obj_allocated(s, blk) ||
 			  test_bit(blk, s->remote_free));
 
@@ -541,7 +549,8 @@ static void object_tiny_packing_and_lifetime(struct kunit *test)
 	s = ga_span_of(&ga.heap, q);
 	blk = ((unsigned long)q - s->base) / GA_TINY_SIZE;
 	if (r == q + 8) {
-		KUNIT_EXPECT_EQ(test, atomic_read(&s->tiny_refs[blk]), (int)GA_TINY_CACHED);
+		KUNIT_EXPECT_EQ(test, atomic_read(&s->tiny_refs[blk]) & GA_TINY_LIVE,
+				(int)GA_TINY_CACHED);
 		KUNIT_EXPECT_TRUE(test, ga_span_obj_allocated(s, blk));
 		/* Flushing drops the cache's hold: the block, maybe its span, go. */
 		KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
@@ -1061,6 +1070,38 @@ static void free_cpu_offline(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, heap_pages_inuse(), pages0);
 }
 
+/*
+ * npending only hints when to ask for a placement: a stray increment (a
+ * late free's, landing on a recycled span) must not make placement spin.
+ * Give a one-object span a pending count with no free bit, then make the
+ * mcentral place it, full and then empty.
+ */
+static void free_stale_pending_count(struct kunit *test)
+{
+	unsigned int c = 67;
+	unsigned long pages0;
+	struct ga_span *s;
+	void *p, *q;
+
+	KUNIT_ASSERT_EQ(test, ga_class_to_nelems[c], 1);
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	pages0 = heap_pages_inuse();
+	migrate_disable();
+	p = goalloc_kmalloc(ga_class_to_size[c], GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	s = ga_span_of(&ga.heap, p);
+	atomic_inc(&s->npending);
+	/* The next allocation uncaches the full span: placed once, on full. */
+	q = goalloc_kmalloc(ga_class_to_size[c], GFP_KERNEL);
+	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->where), (unsigned int)GA_WHERE_FULL);
+	goalloc_kfree(p);
+	goalloc_kfree(q);
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	KUNIT_EXPECT_EQ(test, heap_pages_inuse(), pages0);
+}
+
 static struct kunit_case free_cases[] = {
 	KUNIT_CASE(free_refuses_bad_pointers),
 	KUNIT_CASE(free_remote_double_free),
@@ -1068,6 +1109,7 @@ static struct kunit_case free_cases[] = {
 	KUNIT_CASE(free_irq_context),
 	KUNIT_CASE(free_nested_path),
 	KUNIT_CASE(free_cpu_offline),
+	KUNIT_CASE(free_stale_pending_count),
 	{}
 };
 
