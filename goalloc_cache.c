@@ -51,6 +51,7 @@
 #include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/hardirq.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -132,18 +133,19 @@ static bool ga_span_worth_sweeping(struct ga_span *s)
 }
 
 /*
- * Go's mcache.nextFree and refill: the current span's window ran out.
- * Called with @c busy; to sleep it leaves the mcache and enters the one
- * of the CPU it wakes on, which it returns on, busy.
+ * Go's mcache.nextFree and refill: this CPU's span of @central ran out
+ * of its allocCache window. Called with the mcache busy; to sleep it
+ * leaves the mcache and enters the one of the CPU it wakes on, and it
+ * returns there, busy.
  */
-static noinline void *ga_mcache_next_free(struct ga_mcache *c, unsigned int spc, gfp_t gfp)
+static noinline void *ga_mcache_next_free(struct ga_mcentral *central, gfp_t gfp)
 {
-	struct ga_mcentral *central = &ga.central[spc];
+	struct ga_span **slot = this_cpu_ptr(central->slot);
 	struct ga_span *s;
 	unsigned int idx;
 
 retry:
-	s = c->alloc[spc];
+	s = *slot;
 	idx = ga_span_next_free_index(s);
 	if (idx < s->nelems)
 		goto found;
@@ -154,7 +156,7 @@ retry:
 			if (idx < s->nelems)
 				goto found;
 		}
-		c->alloc[spc] = &ga_emptyspan;
+		*slot = &ga_emptyspan;
 		ga_mcentral_uncache_span(central, s);
 	}
 
@@ -164,12 +166,12 @@ retry:
 		ga_mcache_leave();
 		s = ga_mcentral_grow(central, gfp);
 		preempt_disable();
-		c = this_cpu_ptr(ga.mcache);
-		WRITE_ONCE(c->busy, 1);
+		this_cpu_write(ga.mcache->busy, 1);
 		barrier();
+		slot = this_cpu_ptr(central->slot);
 		if (!s)
 			return NULL;
-		if (c->alloc[spc] != &ga_emptyspan) {
+		if (*slot != &ga_emptyspan) {
 			/* Another task refilled this class meanwhile. */
 			ga_mcentral_adopt(central, s, false);
 			goto retry;
@@ -181,7 +183,7 @@ retry:
 			return NULL;
 		ga_mcentral_adopt(central, s, true);
 	}
-	c->alloc[spc] = s;
+	*slot = s;
 	idx = ga_span_next_free_index(s);
 	if (WARN_ON_ONCE(idx >= s->nelems))
 		return NULL;
@@ -191,18 +193,33 @@ found:
 }
 
 /*
- * An object of span class @spc from busy mcache @c. Returns on the
- * mcache of the current CPU, busy, which is @c unless the slow path slept.
+ * An object of @central's class from this CPU's span @span, with the
+ * mcache busy. Returns on the mcache of the current CPU, busy, which is
+ * the caller's unless the slow path slept.
  */
-static __always_inline void *ga_mcache_alloc(struct ga_mcache *c, unsigned int spc,
-					     gfp_t gfp)
+static __always_inline void *ga_central_alloc(struct ga_mcentral *central,
+					      struct ga_span *span, gfp_t gfp)
 {
-	void *v = ga_next_free_fast(c->alloc[spc]);
+	void *v = ga_next_free_fast(span);
 
 	if (unlikely(!v))
-		v = ga_mcache_next_free(c, spc, gfp);
+		v = ga_mcache_next_free(central, gfp);
 	if (likely(v))
-		this_cpu_inc(ga.mcache->stats.nalloc[spc]);
+		this_cpu_inc(*central->nalloc);
+	return v;
+}
+
+/* An interrupt found the mcache busy: straight from the mcentral. */
+static void *ga_alloc_nested(struct ga_mcentral *central, gfp_t gfp)
+{
+	void *v;
+
+	preempt_enable();
+	v = ga_mcentral_alloc_nested(central, gfp);
+	if (v) {
+		this_cpu_inc(*central->nalloc);
+		this_cpu_inc(ga.mcache->stats.nested_allocs);
+	}
 	return v;
 }
 
@@ -211,29 +228,90 @@ static void *ga_alloc_small(unsigned int spc, gfp_t gfp)
 	struct ga_mcache *c = ga_mcache_enter();
 	void *v;
 
-	if (unlikely(!c)) {
-		preempt_enable();
-		v = ga_mcentral_alloc_nested(&ga.central[spc], gfp);
-		if (v) {
-			this_cpu_inc(ga.mcache->stats.nalloc[spc]);
-			this_cpu_inc(ga.mcache->stats.nested_allocs);
-		}
-		return v;
-	}
-	v = ga_mcache_alloc(c, spc, gfp);
+	if (unlikely(!c))
+		return ga_alloc_nested(&ga.central[spc], gfp);
+	v = ga_central_alloc(&ga.central[spc], c->alloc[spc], gfp);
 	ga_mcache_leave();
 	return v;
 }
 
+/**
+ * ga_alloc_from() - Allocate an object of @central's class.
+ * @central: a goalloc_cache's mcentral
+ * @gfp: allocation flags
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows.
+ * Return: the object, not initialised, or %NULL.
+ */
+void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp)
+{
+	struct ga_mcache *c;
+	void *v;
+
+	might_alloc(gfp);
+	if (unlikely(in_nmi()))
+		return NULL;
+	c = ga_mcache_enter();
+	if (unlikely(!c))
+		return ga_alloc_nested(central, gfp);
+	v = ga_central_alloc(central, *this_cpu_ptr(central->slot), gfp);
+	ga_mcache_leave();
+	return v;
+}
+
+/**
+ * ga_alloc_bulk_from() - Allocate @nr objects of @central's class.
+ * @central: a goalloc_cache's mcentral
+ * @gfp: allocation flags
+ * @nr: how many
+ * @p: where to put them
+ *
+ * Enters the mcache once for all of them.
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows.
+ * Return: how many were allocated, from 0 to @nr; the caller frees a
+ * partial result if it wants all or nothing.
+ */
+size_t ga_alloc_bulk_from(struct ga_mcentral *central, gfp_t gfp, size_t nr, void **p)
+{
+	struct ga_mcache *c;
+	size_t i = 0;
+
+	might_alloc(gfp);
+	if (unlikely(in_nmi()))
+		return 0;
+	c = ga_mcache_enter();
+	if (unlikely(!c)) {
+		for (i = 0; i < nr; i++) {
+			preempt_disable();
+			p[i] = ga_alloc_nested(central, gfp);
+			if (!p[i])
+				break;
+		}
+		return i;
+	}
+	for (i = 0; i < nr; i++) {
+		p[i] = ga_central_alloc(central, *this_cpu_ptr(central->slot), gfp);
+		if (!p[i])
+			break;
+	}
+	ga_mcache_leave();
+	return i;
+}
+
 static void *ga_alloc_large(size_t size, gfp_t gfp)
 {
+	unsigned long npages = DIV_ROUND_UP(size, GA_PAGE_SIZE);
 	struct ga_span *s;
 
 	if (size > ga.heap.max_bytes)
 		return NULL;
-	s = ga_heap_alloc_span(&ga.heap, DIV_ROUND_UP(size, GA_PAGE_SIZE), GA_SPAN_INIT, 0, gfp);
+	/* kmalloc aligns power-of-two sizes to themselves; so does goalloc. */
+	s = ga_heap_alloc_span_aligned(&ga.heap, npages, is_power_of_2(size) ? size : 0,
+				       GA_SPAN_INIT, 0, gfp);
 	if (!s)
 		return NULL;
+	s->central = NULL;
 	s->nelems = 1;
 	s->elemsize = 0;
 	s->where = GA_WHERE_LARGE;
@@ -244,29 +322,56 @@ static void *ga_alloc_large(size_t size, gfp_t gfp)
 }
 
 /**
+ * ga_alloc_failed() - Count a failed allocation; report it unless NOWARN.
+ * @size: bytes asked for
+ * @gfp: the caller's flags
+ *
+ * Context: Any context.
+ */
+void ga_alloc_failed(size_t size, gfp_t gfp)
+{
+	atomic_long_inc(&ga.errors.alloc_fail);
+	if (gfp & __GFP_NOWARN)
+		return;
+	atomic_long_inc(&ga.errors.alloc_fail_reported);
+	pr_warn_ratelimited("allocation of %zu bytes failed, gfp %pGg\n", size, &gfp);
+}
+
+/**
  * ga_malloc() - Allocate @size bytes (Go's mallocgc without the GC).
  * @size: 1 or more bytes
  * @gfp: allocation flags; only flags that allow blocking grow the heap
  *
  * Sizes up to 32 KiB come from the size class that fits, larger ones get
- * a span of their own. The memory is not zeroed.
+ * whole pages of their own. The object's usable size is zeroed if
+ * want_init_on_alloc(@gfp) (__GFP_ZERO, or the init_on_alloc policy).
  *
  * Context: Any context but NMI; sleeps only if @gfp allows.
  * Return: the object, or %NULL.
  */
 void *ga_malloc(size_t size, gfp_t gfp)
 {
+	size_t usable;
 	void *v;
 
 	might_alloc(gfp);
-	if (unlikely(!size || in_nmi()))
+	if (unlikely(!size || in_nmi())) {
 		v = NULL;
-	else if (size <= GA_MAX_SMALL_SIZE)
-		v = ga_alloc_small(ga_size_class(size), gfp);
-	else
+	} else if (size <= GA_MAX_SMALL_SIZE) {
+		unsigned int spc = ga_size_class(size);
+
+		v = ga_alloc_small(spc, gfp);
+		usable = ga_class_to_size[spc];
+	} else {
 		v = ga_alloc_large(size, gfp);
-	if (unlikely(!v))
-		atomic_long_inc(&ga.errors.alloc_fail);
+		usable = round_up(size, GA_PAGE_SIZE);
+	}
+	if (unlikely(!v)) {
+		ga_alloc_failed(size, gfp);
+		return NULL;
+	}
+	if (want_init_on_alloc(gfp))
+		memset(v, 0, usable);
 	return v;
 }
 
@@ -294,7 +399,7 @@ static void ga_tiny_put(struct ga_span *s, unsigned int idx, unsigned int bits)
 
 /*
  * A fresh block from busy mcache @c; the tiny object is at its start.
- * Returns on the current CPU's mcache, as ga_mcache_alloc().
+ * Returns on the current CPU's mcache, as ga_central_alloc().
  */
 static void *ga_tiny_new_block(struct ga_mcache *c, size_t size, gfp_t gfp)
 {
@@ -302,7 +407,7 @@ static void *ga_tiny_new_block(struct ga_mcache *c, size_t size, gfp_t gfp)
 	unsigned long old;
 	void *b;
 
-	b = ga_mcache_alloc(c, GA_TINY_SPANCLASS, gfp);
+	b = ga_central_alloc(&ga.central[GA_TINY_SPANCLASS], c->alloc[GA_TINY_SPANCLASS], gfp);
 	if (!b)
 		return NULL;
 	c = this_cpu_ptr(ga.mcache);
@@ -332,7 +437,8 @@ static void *ga_tiny_new_block(struct ga_mcache *c, size_t size, gfp_t gfp)
  *
  * Packs the object into the CPU's current 16-byte block at the next
  * offset aligned by Go's rule: 8 if @size is a multiple of 8, 4 if of 4,
- * 2 if even, else 1. Blocks are freed when their last object is.
+ * 2 if even, else 1. Blocks are freed when their last object is. The
+ * object's @size bytes are zeroed if want_init_on_alloc(@gfp).
  *
  * Context: Any context but NMI; sleeps only if @gfp allows.
  * Return: the object, or %NULL (also for a size outside 1 .. 15).
@@ -345,20 +451,17 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp)
 
 	might_alloc(gfp);
 	if (unlikely(!size || size >= GA_TINY_SIZE || in_nmi())) {
-		atomic_long_inc(&ga.errors.alloc_fail);
+		ga_alloc_failed(size, gfp);
 		return NULL;
 	}
 	c = ga_mcache_enter();
 	if (unlikely(!c)) {
-		preempt_enable();
-		v = ga_mcentral_alloc_nested(&ga.central[GA_TINY_SPANCLASS], gfp);
+		v = ga_alloc_nested(&ga.central[GA_TINY_SPANCLASS], gfp);
 		if (v) {
-			struct ga_span *s = ga_span_of(&ga.heap, v);
+			struct ga_span *s = __ga_span_of(&ga.heap, v);
 
 			atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)v)],
 				   BIT(0) | size << GA_TINY_END_SHIFT);
-			this_cpu_inc(ga.mcache->stats.nalloc[GA_TINY_SPANCLASS]);
-			this_cpu_inc(ga.mcache->stats.nested_allocs);
 		}
 		goto out;
 	}
@@ -384,10 +487,13 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp)
 	}
 	ga_mcache_leave();
 out:
-	if (likely(v))
-		this_cpu_inc(ga.mcache->stats.tiny_allocs);
-	else
-		atomic_long_inc(&ga.errors.alloc_fail);
+	if (unlikely(!v)) {
+		ga_alloc_failed(size, gfp);
+		return NULL;
+	}
+	this_cpu_inc(ga.mcache->stats.tiny_allocs);
+	if (want_init_on_alloc(gfp))
+		memset(v, 0, size);
 	return v;
 }
 
@@ -437,28 +543,29 @@ static bool ga_free_local(struct ga_span *s, unsigned int idx)
 	WRITE_ONCE(s->local_free[idx / 64], s->local_free[idx / 64] | BIT_ULL(idx % 64));
 	s->nlocal++;
 	s->alloc_count--;
-	this_cpu_inc(ga.mcache->stats.nfree[s->spanclass]);
+	this_cpu_inc(*s->central->nfree);
 	return true;
 }
 
 /* A free from anywhere else: mark it in remote_free, never wait. */
 static void ga_free_remote(struct ga_span *s, unsigned int idx)
 {
-	unsigned int spc = s->spanclass, where;
+	struct ga_mcentral *central = s->central;
+	unsigned int where;
 	int pending;
 
 	if (!ga_span_obj_allocated(s, idx) || test_and_set_bit(idx, s->remote_free)) {
 		ga_refuse_free(GA_DOUBLE_FREE, ga_obj_addr(s, idx));
 		return;
 	}
-	this_cpu_inc(ga.mcache->stats.nfree[spc]);
+	this_cpu_inc(*central->nfree);
 	/* Fully ordered: the bit and the count before where is read. */
 	pending = atomic_inc_return(&s->npending);
 	/* Pairs with ga_central_place(): alloc_count is as placed. */
 	where = smp_load_acquire(&s->where);
 	if (where == GA_WHERE_FULL ||
 	    (where == GA_WHERE_PARTIAL && pending >= READ_ONCE(s->alloc_count)))
-		ga_mcentral_notify(&ga.central[spc], s);
+		ga_mcentral_notify(central, s);
 }
 
 /*
@@ -493,15 +600,25 @@ static void ga_free_large(struct ga_span *s, const void *p)
 		ga_refuse_free(GA_DOUBLE_FREE, p);
 		return;
 	}
+	if (want_init_on_free())
+		memset((void *)p, 0, ga_span_bytes(s));
 	ga_heap_free_span(&ga.heap, s);
 	this_cpu_inc(ga.mcache->stats.large_frees);
 }
 
+static size_t ga_tiny_extent(struct ga_span *s, unsigned int idx, unsigned int o);
+
 static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p)
 {
-	unsigned int bit = BIT((unsigned long)p % GA_TINY_SIZE);
-	unsigned int old = atomic_fetch_andnot(bit, &s->tiny_refs[idx]);
+	unsigned int o = (unsigned long)p % GA_TINY_SIZE, bit = BIT(o), old;
 
+	if (want_init_on_free()) {
+		size_t n = ga_tiny_extent(s, idx, o);
+
+		if (n)
+			memset((void *)p, 0, n);
+	}
+	old = atomic_fetch_andnot(bit, &s->tiny_refs[idx]);
 	if (!(old & bit)) {
 		/*
 		 * No tiny object starts here: freed already, or a pointer
@@ -514,8 +631,11 @@ static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p)
 		ga_free_index(s, idx);
 }
 
-/* ga_free() with preemption disabled. */
-static void __ga_free(const void *p)
+/*
+ * ga_free() with preemption disabled. @central, if not NULL, is the class
+ * the object must belong to (goalloc_cache_free()).
+ */
+static void __ga_free(const void *p, struct ga_mcentral *central)
 {
 	struct ga_span *s = __ga_span_of(&ga.heap, p);
 	unsigned long off;
@@ -528,11 +648,11 @@ static void __ga_free(const void *p)
 	}
 	/* Pairs with the release that made the span's fields valid. */
 	state = smp_load_acquire(&s->state);
-	if (state == GA_SPAN_LARGE) {
+	if (state == GA_SPAN_LARGE && !central) {
 		ga_free_large(s, p);
 		return;
 	}
-	if (unlikely(state != GA_SPAN_INUSE)) {
+	if (unlikely(state != GA_SPAN_INUSE || (central && s->central != central))) {
 		ga_refuse_free(GA_INVALID_FREE, p);
 		return;
 	}
@@ -550,24 +670,45 @@ static void __ga_free(const void *p)
 		ga_refuse_free(GA_INTERIOR_FREE, p);
 		return;
 	}
+	/* init_on_free wipes objects, but not constructed ones (as SLUB). */
+	if (want_init_on_free() && !s->central->ctor && ga_span_obj_allocated(s, idx))
+		memset((void *)p, 0, s->elemsize);
 	ga_free_index(s, idx);
 }
 
 /**
- * ga_free() - Free an object from ga_malloc() or ga_malloc_tiny().
+ * ga_free() - Free an object from ga_malloc(), ga_malloc_tiny() or a
+ *	goalloc_cache.
  * @p: the object
  *
  * Double frees, pointers goalloc did not hand out and pointers inside an
  * object are refused: counted, reported (ratelimited), heap untouched.
  * The whole free runs with preemption disabled, an RCU read-side section
- * that keeps span metadata from being recycled under it.
+ * that keeps span metadata from being recycled under it. The object is
+ * wiped first if want_init_on_free(), unless its cache has a constructor.
  *
  * Context: Any context but NMI.
  */
 void ga_free(const void *p)
 {
 	preempt_disable();
-	__ga_free(p);
+	__ga_free(p, NULL);
+	preempt_enable();
+}
+
+/**
+ * ga_free_in() - Free an object that must belong to @central's class.
+ * @central: a goalloc_cache's mcentral
+ * @p: the object
+ *
+ * As ga_free(); an object of another class is refused as invalid.
+ *
+ * Context: Any context but NMI.
+ */
+void ga_free_in(struct ga_mcentral *central, const void *p)
+{
+	preempt_disable();
+	__ga_free(p, central);
 	preempt_enable();
 }
 
@@ -599,7 +740,7 @@ static size_t ga_tiny_extent(struct ga_span *s, unsigned int idx, unsigned int o
  */
 size_t ga_usable_size(const void *p)
 {
-	struct ga_span *s = ga_span_of(&ga.heap, p);
+	struct ga_span *s = __ga_span_of(&ga.heap, p);
 	unsigned long off;
 	u8 state;
 
@@ -637,13 +778,36 @@ void ga_mcache_init(struct ga_mcache *c)
 }
 
 /**
- * ga_mcache_flush() - Give every cached span back (Go's releaseAll).
- * @c: the cache: this CPU's with busy set, or a dead CPU's
+ * ga_slot_flush() - Give back @cpu's cached span of @central's class.
+ * @central: the class
+ * @cpu: this CPU with its mcache busy, or a CPU nobody allocates on now
  *
  * Context: Any context but NMI.
  */
-void ga_mcache_flush(struct ga_mcache *c)
+void ga_slot_flush(struct ga_mcentral *central, int cpu)
 {
+	struct ga_span **slot = per_cpu_ptr(central->slot, cpu);
+	struct ga_span *s = *slot;
+
+	if (s == &ga_emptyspan)
+		return;
+	*slot = &ga_emptyspan;
+	ga_mcentral_uncache_span(central, s);
+}
+
+/**
+ * ga_mcache_flush() - Give every cached span back (Go's releaseAll).
+ * @cpu: this CPU with its mcache busy, or a dead CPU
+ *
+ * The size classes' spans, the tiny block and every goalloc_cache's span.
+ *
+ * Context: Any context but NMI; ga.caches_lock held, by the caller or by
+ * the task waiting for the caller (ga_drain_all()).
+ */
+void ga_mcache_flush(int cpu)
+{
+	struct ga_mcache *c = per_cpu_ptr(ga.mcache, cpu);
+	struct goalloc_cache *cache;
 	unsigned int i;
 
 	if (c->tiny) {
@@ -655,14 +819,10 @@ void ga_mcache_flush(struct ga_mcache *c)
 		c->tinyoffset = 0;
 		ga_tiny_put(s, ga_tiny_block(s, block), GA_TINY_CACHED);
 	}
-	for (i = 0; i < GA_NUM_SPAN_CLASSES; i++) {
-		struct ga_span *s = c->alloc[i];
-
-		if (s == &ga_emptyspan)
-			continue;
-		c->alloc[i] = &ga_emptyspan;
-		ga_mcentral_uncache_span(&ga.central[i], s);
-	}
+	for (i = 1; i < GA_NUM_SPAN_CLASSES; i++)
+		ga_slot_flush(&ga.central[i], cpu);
+	list_for_each_entry(cache, &ga.caches, node)
+		ga_slot_flush(&cache->central, cpu);
 }
 
 static void ga_drain_this_cpu(struct work_struct *unused)
@@ -673,7 +833,7 @@ static void ga_drain_this_cpu(struct work_struct *unused)
 		preempt_enable();
 		return;
 	}
-	ga_mcache_flush(c);
+	ga_mcache_flush(smp_processor_id());
 	ga_mcache_leave();
 }
 
@@ -693,13 +853,16 @@ int ga_drain_all(void)
 
 	if (!works)
 		return -ENOMEM;
+	/* CPU hotplug holds cpu_hotplug_lock when it takes caches_lock. */
 	cpus_read_lock();
+	mutex_lock(&ga.caches_lock);
 	for_each_online_cpu(cpu) {
 		INIT_WORK(per_cpu_ptr(works, cpu), ga_drain_this_cpu);
 		queue_work_on(cpu, system_wq, per_cpu_ptr(works, cpu));
 	}
 	for_each_online_cpu(cpu)
 		flush_work(per_cpu_ptr(works, cpu));
+	mutex_unlock(&ga.caches_lock);
 	cpus_read_unlock();
 	free_percpu(works);
 	return 0;

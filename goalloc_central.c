@@ -45,6 +45,7 @@
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/list.h>
+#include <linux/log2.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 
@@ -285,17 +286,21 @@ void ga_mcentral_adopt(struct ga_mcentral *c, struct ga_span *s, bool cache)
  */
 struct ga_span *ga_mcentral_grow(struct ga_mcentral *c, gfp_t gfp)
 {
-	unsigned int sc = ga_spanclass_sizeclass(c->spanclass);
 	unsigned long flags;
 	struct ga_span *s;
+	unsigned int i;
 
-	s = ga_heap_alloc_span(c->heap, ga_class_to_npages[sc], GA_SPAN_INIT,
-			       c->spanclass, gfp);
+	if (c->align)
+		s = ga_heap_alloc_span_aligned(c->heap, c->npages, c->align, GA_SPAN_INIT,
+					       c->spanclass, gfp);
+	else
+		s = ga_heap_alloc_span(c->heap, c->npages, GA_SPAN_INIT, c->spanclass, gfp);
 	if (!s)
 		return NULL;
-	s->nelems = ga_class_to_nelems[sc];
-	s->elemsize = ga_class_to_size[sc];
-	s->divmul = ga_class_to_divmagic[sc];
+	s->central = c;
+	s->nelems = c->nelems;
+	s->elemsize = c->elemsize;
+	s->divmul = c->divmul;
 	s->freeindex = 0;
 	s->alloc_count = 0;
 	s->nlocal = 0;
@@ -307,6 +312,10 @@ struct ga_span *ga_mcentral_grow(struct ga_mcentral *c, gfp_t gfp)
 		ga_heap_free_span(c->heap, s);
 		return NULL;
 	}
+	/* A cache's constructor runs once per object, when its span is new. */
+	if (c->ctor)
+		for (i = 0; i < s->nelems; i++)
+			c->ctor((void *)(s->base + (unsigned long)i * s->elemsize));
 	/* Object fields before the state that lets frees use them. */
 	smp_store_release(&s->state, GA_SPAN_INUSE);
 
@@ -369,7 +378,7 @@ void ga_mcentral_notify(struct ga_mcentral *c, struct ga_span *s)
 	unsigned long flags;
 
 	spin_lock_irqsave(&c->lock, flags);
-	if (READ_ONCE(s->state) == GA_SPAN_INUSE && s->spanclass == c->spanclass &&
+	if (READ_ONCE(s->state) == GA_SPAN_INUSE && READ_ONCE(s->central) == c &&
 	    (s->where == GA_WHERE_PARTIAL || s->where == GA_WHERE_FULL)) {
 		list_del(&s->list);
 		if (s->where == GA_WHERE_FULL)
@@ -382,21 +391,79 @@ void ga_mcentral_notify(struct ga_mcentral *c, struct ga_span *s)
 }
 
 /**
+ * ga_mcentral_live_objects() - Objects allocated from spans on the lists.
+ * @c: the mcentral; no span of it may be cached
+ *
+ * Context: Any context but NMI.
+ * Return: the objects still allocated.
+ */
+unsigned long ga_mcentral_live_objects(struct ga_mcentral *c)
+{
+	unsigned long flags, n = 0;
+	struct ga_span *s;
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_for_each_entry(s, &c->partial, list)
+		n += s->alloc_count;
+	list_for_each_entry(s, &c->full, list)
+		n += s->alloc_count;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return n;
+}
+
+/* Go's divMagic, proven exact for every offset in the span, or 0. */
+static u32 ga_divmagic(u32 size, unsigned long span)
+{
+	u32 m = U32_MAX / size + 1;
+	unsigned long off;
+
+	for (off = 0; off <= span; off += size)
+		if ((((u64)off * m) >> 32) != off / size ||
+		    (off + size - 1 <= span && (((u64)(off + size - 1) * m) >> 32) != off / size))
+			return 0;
+	return m;
+}
+
+/**
  * ga_mcentral_init() - Set up the mcentral of one span class.
  * @c: the mcentral
  * @spanclass: its span class
  * @heap: the heap its spans come from
+ * @elemsize: object size, at least 8
+ * @npages: span size in heap pages; at most 1024 objects fit
+ * @slot: per-CPU pointer to each CPU's cached span of this class
+ * @nalloc: per-CPU allocation counter
+ * @nfree: per-CPU free counter
+ *
+ * Spans of a power-of-two object size over a heap page are aligned to it.
+ *
+ * Return: 0, or -EINVAL for a geometry divMagic cannot index exactly.
  */
-void ga_mcentral_init(struct ga_mcentral *c, u8 spanclass, struct ga_heap *heap)
+int ga_mcentral_init(struct ga_mcentral *c, u8 spanclass, struct ga_heap *heap,
+		     u32 elemsize, u16 npages, struct ga_span *__percpu *slot,
+		     unsigned long __percpu *nalloc, unsigned long __percpu *nfree)
 {
+	unsigned long span = (unsigned long)npages << GA_PAGE_SHIFT;
+
+	memset(c, 0, sizeof(*c));
 	spin_lock_init(&c->lock);
 	c->spanclass = spanclass;
 	c->heap = heap;
+	c->elemsize = elemsize;
+	c->npages = npages;
+	c->nelems = span / elemsize;
+	c->slot = slot;
+	c->nalloc = nalloc;
+	c->nfree = nfree;
 	INIT_LIST_HEAD(&c->partial);
 	INIT_LIST_HEAD(&c->full);
-	c->nr_partial = 0;
-	c->nr_full = 0;
-	c->nr_cached = 0;
-	c->nr_grown = 0;
-	c->nr_released = 0;
+	if (elemsize > GA_PAGE_SIZE && is_power_of_2(elemsize))
+		c->align = elemsize;
+	if (elemsize < 8 || !c->nelems || c->nelems > GA_MAX_OBJS_PER_SPAN)
+		return -EINVAL;
+	/* One object per span: every offset is object 0. */
+	c->divmul = c->nelems == 1 ? 0 : ga_divmagic(elemsize, span);
+	if (c->nelems > 1 && !c->divmul)
+		return -EINVAL;
+	return 0;
 }

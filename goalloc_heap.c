@@ -931,8 +931,10 @@ static void ga_span_init_locked(struct ga_heap *h, struct ga_span *s, unsigned l
 	ga_span_table_set(h, s, s);
 	h->stats.spans_inuse++;
 	h->stats.pages_inuse += npages;
-	if (s->large)
+	if (s->large) {
 		h->stats.large_spans++;
+		h->stats.large_pages += npages;
+	}
 }
 
 /**
@@ -953,32 +955,85 @@ static void ga_span_init_locked(struct ga_heap *h, struct ga_span *s, unsigned l
 struct ga_span *ga_heap_alloc_span(struct ga_heap *h, unsigned long npages, u8 state,
 				   u8 spanclass, gfp_t gfp)
 {
+	return ga_heap_alloc_span_aligned(h, npages, 0, state, spanclass, gfp);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_alloc_span);
+
+/*
+ * First fit for @npages pages whose first page's address is a multiple of
+ * @align: take npages + align/8K - 1 pages and give back the ends.
+ */
+static unsigned long ga_heap_take_aligned(struct ga_heap *h, unsigned long npages,
+					  unsigned long align)
+{
+	unsigned long extra = align / GA_PAGE_SIZE - 1, page, base, lead;
+
+	lockdep_assert_held(&h->lock);
+	page = ga_pagealloc_alloc(&h->pages, npages + extra);
+	if (page == GA_NO_PAGE)
+		return page;
+	base = h->chunk_base[page / GA_CHUNK_PAGES] +
+	       ((page % GA_CHUNK_PAGES) << GA_PAGE_SHIFT);
+	lead = (round_up(base, align) - base) >> GA_PAGE_SHIFT;
+	if (lead)
+		ga_pagealloc_free(&h->pages, page, lead);
+	if (extra - lead)
+		ga_pagealloc_free(&h->pages, page + lead + npages, extra - lead);
+	return page + lead;
+}
+
+/**
+ * ga_heap_alloc_span_aligned() - Allocate a span whose base is aligned.
+ * @h: the heap
+ * @npages: span length in 8 KiB pages
+ * @align: alignment of the span's base in bytes: 0, or a power of two;
+ *	beyond 8 KiB it costs a larger search and two frees
+ * @state: as for ga_heap_alloc_span()
+ * @spanclass: as for ga_heap_alloc_span()
+ * @gfp: as for ga_heap_alloc_span()
+ *
+ * Context: Any context; sleeps only if @gfp allows blocking.
+ * Return: the span, or %NULL.
+ */
+struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npages,
+					   unsigned long align, u8 state, u8 spanclass,
+					   gfp_t gfp)
+{
+	unsigned long flags, page, need = npages;
 	struct ga_span *s;
-	unsigned long flags, page;
 
 	if (WARN_ON_ONCE(state != GA_SPAN_INIT && state != GA_SPAN_INUSE &&
 			 state != GA_SPAN_LARGE))
 		return NULL;
+	if (align <= GA_PAGE_SIZE)
+		align = 0;
+	if (WARN_ON_ONCE(align && !is_power_of_2(align)))
+		return NULL;
+	if (align)
+		need += align / GA_PAGE_SIZE - 1;
 	s = ga_fixalloc_alloc(&h->spanalloc, gfp);
 	if (!s)
 		return NULL;
 
 	for (;;) {
 		spin_lock_irqsave(&h->lock, flags);
-		page = ga_pagealloc_alloc(&h->pages, npages);
+		if (align)
+			page = ga_heap_take_aligned(h, npages, align);
+		else
+			page = ga_pagealloc_alloc(&h->pages, npages);
 		if (page != GA_NO_PAGE) {
 			ga_span_init_locked(h, s, page, npages, state, spanclass);
 			spin_unlock_irqrestore(&h->lock, flags);
 			return s;
 		}
 		spin_unlock_irqrestore(&h->lock, flags);
-		if (!gfpflags_allow_blocking(gfp) || ga_heap_grow(h, npages))
+		if (!gfpflags_allow_blocking(gfp) || ga_heap_grow(h, need))
 			break;
 	}
 	ga_fixalloc_free(&h->spanalloc, s);
 	return NULL;
 }
-EXPORT_SYMBOL_IF_KUNIT(ga_heap_alloc_span);
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_alloc_span_aligned);
 
 /* Take @s out of the span table and give its pages back; false if dead. */
 static bool ga_heap_unmap_span(struct ga_heap *h, struct ga_span *s)
@@ -989,8 +1044,10 @@ static bool ga_heap_unmap_span(struct ga_heap *h, struct ga_span *s)
 	ga_span_table_set(h, s, NULL);
 	h->stats.spans_inuse--;
 	h->stats.pages_inuse -= s->npages;
-	if (s->large)
+	if (s->large) {
 		h->stats.large_spans--;
+		h->stats.large_pages -= s->npages;
+	}
 	s->state = GA_SPAN_DEAD;
 	ga_pagealloc_free(&h->pages, s->page, s->npages);
 	return true;

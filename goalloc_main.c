@@ -1,28 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Module init and exit, and the module parameters.
+ * The public API, module init and exit, parameters, and debugfs.
  *
  * goalloc is the Go runtime's memory allocator as a kernel module:
  * mheap (goalloc_heap.c) -> mcentral (goalloc_central.c) -> one mcache
- * per CPU (goalloc_cache.c). Loading it runs Go's mallocinit in order:
- * check the parameters, set up the heap with its initial arena, span
- * table and page allocator (mheap.init), one mcentral per span class,
- * then one mcache per CPU. A failure unwinds every earlier step; unload
- * frees everything.
+ * per CPU (goalloc_cache.c). This file puts a kmem-style API on top:
+ * kmalloc-like calls over Go's size classes, and goalloc_cache, a
+ * kmem_cache-like pool whose objects live in spans of its own. It applies
+ * the kernel's init_on_alloc/init_on_free policies as SLUB does, and
+ * reports span statistics in /sys/kernel/debug/goalloc/stats.
  *
- * Concurrency contract: init and exit run alone; nothing here is called
- * afterwards.
+ * Loading runs Go's mallocinit in order: check the parameters, set up the
+ * heap with its initial arena, span table and page allocator (mheap.init),
+ * the per-CPU mcaches, one mcentral per span class, then register for CPU
+ * hotplug and debugfs. A failure unwinds every earlier step; unload frees
+ * everything and reports what users left allocated.
+ *
+ * Concurrency contract: the kmalloc-style calls and goalloc_cache_alloc/
+ * free (and their bulk forms) may run in any context kmalloc allows with
+ * GFP_ATOMIC, but NMI; cache create/destroy and the stats file run in
+ * process context under ga.caches_lock. A cache must not be used while or
+ * after it is destroyed, as with kmem_cache.
+ *
+ * Lock order: cpu_hotplug_lock (cpus_read_lock, or CPU hotplug itself) ->
+ * ga.caches_lock (mutex) -> mcentral->lock -> heap->lock.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cache.h>
 #include <linux/cpuhotplug.h>
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
 #include <linux/kernel.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/overflow.h>
 #include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 
 #include "goalloc.h"
 #include "goalloc_internal.h"
@@ -32,32 +51,83 @@ EXPORT_SYMBOL_IF_KUNIT(ga);
 
 /* The CPU-hotplug state whose teardown flushes a dead CPU's mcache. */
 static int ga_cpuhp_state;
+static struct dentry *ga_debugfs;
+
+/* ---------------------------------------------------------------------- */
+/* kmalloc-style API                                                      */
 
 /**
  * goalloc_kmalloc() - Allocate memory.
  * @size: bytes wanted
- * @gfp: GFP_KERNEL, GFP_ATOMIC, ...; __GFP_ZERO zeroes the object; only
- *	flags that allow blocking may grow the heap
+ * @gfp: GFP_KERNEL, GFP_ATOMIC, ...; only flags that allow blocking may
+ *	grow the heap. __GFP_ZERO zeroes the object, __GFP_NOWARN silences
+ *	the failure report.
  *
  * Up to 32 KiB the object comes from the smallest of Go's size classes
- * that fits; larger ones get whole 8 KiB pages. Objects are at least
- * 8-byte aligned.
+ * that fits; larger ones get whole 8 KiB pages. Objects are 8-byte aligned
+ * at least, and a power-of-two size is aligned to itself, as kmalloc's.
+ * With init_on_alloc the whole usable size is zeroed.
  *
  * Context: Any context but NMI; sleeps only if @gfp allows blocking.
  * Return: the object; ZERO_SIZE_PTR for @size 0; %NULL on failure.
  */
 void *goalloc_kmalloc(size_t size, gfp_t gfp)
 {
-	void *p;
-
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	p = ga_malloc(size, gfp);
-	if (p && (gfp & __GFP_ZERO))
-		memset(p, 0, size);
-	return p;
+	return ga_malloc(size, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc, GOALLOC_NS);
+
+/**
+ * goalloc_kzalloc() - Allocate zeroed memory.
+ * @size: bytes wanted
+ * @gfp: as for goalloc_kmalloc()
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Return: the zeroed object; ZERO_SIZE_PTR for @size 0; %NULL on failure.
+ */
+void *goalloc_kzalloc(size_t size, gfp_t gfp)
+{
+	return goalloc_kmalloc(size, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kzalloc, GOALLOC_NS);
+
+/**
+ * goalloc_kmalloc_array() - Allocate memory for an array.
+ * @n: number of elements
+ * @size: element size
+ * @gfp: as for goalloc_kmalloc()
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Return: the object; ZERO_SIZE_PTR if @n * @size is 0; %NULL if it
+ * overflows or on failure.
+ */
+void *goalloc_kmalloc_array(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return goalloc_kmalloc(bytes, gfp);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc_array, GOALLOC_NS);
+
+/**
+ * goalloc_kcalloc() - Allocate zeroed memory for an array.
+ * @n: number of elements
+ * @size: element size
+ * @gfp: as for goalloc_kmalloc()
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Return: the zeroed object; ZERO_SIZE_PTR if @n * @size is 0; %NULL if
+ * it overflows or on failure.
+ */
+void *goalloc_kcalloc(size_t n, size_t size, gfp_t gfp)
+{
+	return goalloc_kmalloc_array(n, size, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kcalloc, GOALLOC_NS);
 
 /**
  * goalloc_kmalloc_tiny() - Allocate a tiny object, packed with others.
@@ -74,22 +144,37 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc, GOALLOC_NS);
  */
 void *goalloc_kmalloc_tiny(size_t size, gfp_t gfp)
 {
-	void *p = ga_malloc_tiny(size, gfp);
-
-	if (p && (gfp & __GFP_ZERO))
-		memset(p, 0, size);
-	return p;
+	return ga_malloc_tiny(size, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc_tiny, GOALLOC_NS);
 
 /**
+ * goalloc_ksize() - Bytes usable at an object.
+ * @p: an object from goalloc, or %NULL or ZERO_SIZE_PTR
+ *
+ * Context: Any context.
+ * Return: the object's size class (or whole pages, or its cache's object
+ * size with padding; for a tiny object, the bytes up to the next object in
+ * its block); 0 for %NULL, ZERO_SIZE_PTR or a pointer goalloc did not
+ * hand out.
+ */
+size_t goalloc_ksize(const void *p)
+{
+	if (ZERO_OR_NULL_PTR(p))
+		return 0;
+	return ga_usable_size(p);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_ksize, GOALLOC_NS);
+
+/**
  * goalloc_kfree() - Free memory from goalloc.
- * @p: an object from goalloc_kmalloc() or goalloc_kmalloc_tiny(), or
- *	%NULL or ZERO_SIZE_PTR (no-ops)
+ * @p: an object from goalloc (any of its calls or caches), or %NULL or
+ *	ZERO_SIZE_PTR (no-ops)
  *
  * Any CPU may free any object. A double free, a pointer goalloc did not
- * hand out or a pointer inside an object is refused: counted, reported
- * in a ratelimited line, and the heap is left as it was.
+ * hand out or a pointer inside an object is refused: counted, reported in
+ * a ratelimited line, and the heap is left as it was. With init_on_free
+ * the object is wiped first (not a constructed cache object).
  *
  * Context: Any context but NMI.
  */
@@ -101,12 +186,324 @@ void goalloc_kfree(const void *p)
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_kfree, GOALLOC_NS);
 
-/* A dead CPU's cached spans go back to their mcentrals. */
-static int ga_cpu_dead(unsigned int cpu)
+/**
+ * goalloc_kfree_sensitive() - Wipe and free memory from goalloc.
+ * @p: as for goalloc_kfree()
+ *
+ * Zeroes all goalloc_ksize() bytes with memzero_explicit() first.
+ *
+ * Context: Any context but NMI.
+ */
+void goalloc_kfree_sensitive(const void *p)
 {
-	ga_mcache_flush(per_cpu_ptr(ga.mcache, cpu));
-	return 0;
+	size_t n;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	n = ga_usable_size(p);
+	if (n)
+		memzero_explicit((void *)p, n);
+	ga_free(p);
 }
+EXPORT_SYMBOL_NS_GPL(goalloc_kfree_sensitive, GOALLOC_NS);
+
+/**
+ * goalloc_krealloc() - Resize an object, keeping its contents.
+ * @p: an object from goalloc, or %NULL or ZERO_SIZE_PTR
+ * @new_size: bytes wanted
+ * @gfp: as for goalloc_kmalloc()
+ *
+ * A new size that still fits the object's usable size keeps the object,
+ * shrinking included; otherwise a new object gets the old contents and
+ * the old one is freed. @new_size 0 frees @p. A pointer goalloc did not
+ * hand out is refused (counted as an invalid free) and kept.
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Return: the object; ZERO_SIZE_PTR for @new_size 0; %NULL on failure,
+ * with @p untouched.
+ */
+void *goalloc_krealloc(const void *p, size_t new_size, gfp_t gfp)
+{
+	size_t ks;
+	void *n;
+
+	if (unlikely(!new_size)) {
+		goalloc_kfree(p);
+		return ZERO_SIZE_PTR;
+	}
+	if (ZERO_OR_NULL_PTR(p))
+		return goalloc_kmalloc(new_size, gfp);
+	ks = ga_usable_size(p);
+	if (unlikely(!ks)) {
+		ga_free(p);	/* refuses it, counted and reported */
+		return NULL;
+	}
+	if (ks >= new_size)
+		return (void *)p;
+	n = goalloc_kmalloc(new_size, gfp);
+	if (n) {
+		memcpy(n, p, ks);
+		ga_free(p);
+	}
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_krealloc, GOALLOC_NS);
+
+/* ---------------------------------------------------------------------- */
+/* Caches                                                                 */
+
+/* Go's waste rule: the fewest 8 KiB pages whose tail is at most 1/8. */
+static unsigned long ga_span_pages_for(unsigned int size)
+{
+	unsigned long bytes = GA_PAGE_SIZE;
+
+	while (bytes % size > bytes / 8)
+		bytes += GA_PAGE_SIZE;
+	return bytes / GA_PAGE_SIZE;
+}
+
+/* SLUB's rule for SLAB_HWCACHE_ALIGN: a cache line, halved for small objects. */
+static unsigned int ga_cache_align(unsigned int size, unsigned int align, slab_flags_t flags)
+{
+	if (flags & SLAB_HWCACHE_ALIGN) {
+		unsigned int line = cache_line_size();
+
+		while (size <= line / 2)
+			line /= 2;
+		align = max(align, line);
+	}
+	return max_t(unsigned int, align, sizeof(unsigned long long));
+}
+
+/**
+ * goalloc_cache_create() - Create a pool of objects of one size.
+ * @name: shown in the stats; letters, digits, '_', '-' and '.', 1..32
+ * @size: object size, 1 byte to 4 MiB
+ * @align: object alignment: 0, or a power of two up to 8 KiB
+ * @flags: 0 or %SLAB_HWCACHE_ALIGN; others are refused
+ * @ctor: called on each object when its span is new, as kmem_cache's
+ *	constructor; objects must go back in constructed state
+ *
+ * The cache's objects live in spans of its own, never shared with other
+ * caches or with goalloc_kmalloc(); the span size follows Go's rule that
+ * the unused tail is at most 1/8 of it.
+ *
+ * Context: Process context; sleeps.
+ * Return: the cache, or %NULL for bad arguments or no memory.
+ */
+struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
+					   unsigned int align, slab_flags_t flags,
+					   void (*ctor)(void *))
+{
+	struct goalloc_cache *cache;
+	unsigned int elemsize;
+	unsigned long npages;
+	const char *c;
+	int cpu;
+
+	might_sleep();
+	if (!name || !*name || strlen(name) > 32 || !size || size > SZ_4M ||
+	    (align && (!is_power_of_2(align) || align > GA_PAGE_SIZE)) ||
+	    (flags & ~SLAB_HWCACHE_ALIGN)) {
+		pr_err("cache_create(%s, %u, %u, %#x): invalid arguments\n",
+		       name ?: "(null)", size, align, (unsigned int)flags);
+		return NULL;
+	}
+	for (c = name; *c; c++) {
+		if (!isalnum(*c) && !strchr("_-.", *c)) {
+			pr_err("cache_create(%s): invalid name\n", name);
+			return NULL;
+		}
+	}
+	elemsize = ALIGN(size, ga_cache_align(size, align, flags));
+	npages = ga_span_pages_for(elemsize);
+
+	cache = kzalloc(sizeof(*cache), GFP_KERNEL);
+	if (!cache)
+		return NULL;
+	cache->name = kstrdup(name, GFP_KERNEL);
+	cache->cpu = alloc_percpu(struct ga_cache_cpu);
+	if (!cache->name || !cache->cpu)
+		goto free;
+	for_each_possible_cpu(cpu)
+		per_cpu_ptr(cache->cpu, cpu)->span = &ga_emptyspan;
+	if (ga_mcentral_init(&cache->central, GA_CACHE_SPANCLASS, &ga.heap, elemsize, npages,
+			     &cache->cpu->span, &cache->cpu->nalloc, &cache->cpu->nfree)) {
+		pr_err("cache_create(%s, %u): no span geometry fits\n", name, size);
+		goto free;
+	}
+	cache->central.ctor = ctor;
+	cache->object_size = size;
+	cache->align = align;
+	cache->flags = flags;
+	mutex_lock(&ga.caches_lock);
+	list_add_tail(&cache->node, &ga.caches);
+	mutex_unlock(&ga.caches_lock);
+	return cache;
+
+free:
+	free_percpu(cache->cpu);
+	kfree(cache->name);
+	kfree(cache);
+	return NULL;
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_cache_create, GOALLOC_NS);
+
+static void ga_cache_free_struct(struct goalloc_cache *cache)
+{
+	free_percpu(cache->cpu);
+	kfree(cache->name);
+	kfree(cache);
+}
+
+/**
+ * goalloc_cache_destroy() - Destroy a cache.
+ * @cache: the cache, or %NULL (a no-op); nobody may use it any more
+ *
+ * Every CPU's cached span goes back and empty spans go back to the heap.
+ * If objects are still allocated, their number is reported and the cache
+ * is kept (unlisted) until goalloc unloads, so that freeing them later is
+ * still safe.
+ *
+ * Context: Process context; sleeps.
+ */
+void goalloc_cache_destroy(struct goalloc_cache *cache)
+{
+	unsigned long live;
+	int cpu;
+
+	if (!cache)
+		return;
+	mutex_lock(&ga.caches_lock);
+	list_del(&cache->node);
+	for_each_possible_cpu(cpu)
+		ga_slot_flush(&cache->central, cpu);
+	live = ga_mcentral_live_objects(&cache->central);
+	if (live) {
+		list_add(&cache->node, &ga.zombies);
+		atomic_long_add(live, &ga.errors.cache_leaks);
+	}
+	mutex_unlock(&ga.caches_lock);
+	if (live) {
+		pr_err("cache %s destroyed with %lu objects still allocated; kept until unload\n",
+		       cache->name, live);
+		return;
+	}
+	ga_cache_free_struct(cache);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_cache_destroy, GOALLOC_NS);
+
+/* SLUB's slab_want_init_on_alloc(): constructed objects are not wiped. */
+static bool ga_cache_want_init(struct goalloc_cache *cache, gfp_t gfp)
+{
+	if (static_branch_maybe(CONFIG_INIT_ON_ALLOC_DEFAULT_ON, &init_on_alloc))
+		return !cache->central.ctor;
+	return gfp & __GFP_ZERO;
+}
+
+/**
+ * goalloc_cache_alloc() - Allocate an object from a cache.
+ * @cache: the cache
+ * @gfp: as for goalloc_kmalloc()
+ *
+ * The object is as its constructor (if any) left it, or as it was freed;
+ * zeroed for __GFP_ZERO or init_on_alloc, which, as in SLUB, never wipes
+ * the objects of a cache with a constructor.
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Return: the object, or %NULL.
+ */
+void *goalloc_cache_alloc(struct goalloc_cache *cache, gfp_t gfp)
+{
+	void *p = ga_alloc_from(&cache->central, gfp);
+
+	if (unlikely(!p)) {
+		ga_alloc_failed(cache->object_size, gfp);
+		return NULL;
+	}
+	if (ga_cache_want_init(cache, gfp))
+		memset(p, 0, cache->central.elemsize);
+	return p;
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_cache_alloc, GOALLOC_NS);
+
+/**
+ * goalloc_cache_zalloc() - Allocate a zeroed object from a cache.
+ * @cache: the cache
+ * @gfp: as for goalloc_kmalloc()
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Return: the object, or %NULL.
+ */
+void *goalloc_cache_zalloc(struct goalloc_cache *cache, gfp_t gfp)
+{
+	return goalloc_cache_alloc(cache, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_cache_zalloc, GOALLOC_NS);
+
+/**
+ * goalloc_cache_free() - Free an object to its cache.
+ * @cache: the cache the object came from
+ * @p: the object, or %NULL (a no-op)
+ *
+ * An object of another cache or of goalloc_kmalloc() is refused, as are
+ * double, foreign and interior frees.
+ *
+ * Context: Any context but NMI.
+ */
+void goalloc_cache_free(struct goalloc_cache *cache, void *p)
+{
+	if (unlikely(!p))
+		return;
+	ga_free_in(&cache->central, p);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_cache_free, GOALLOC_NS);
+
+/**
+ * goalloc_cache_alloc_bulk() - Allocate @nr objects from a cache at once.
+ * @cache: the cache
+ * @gfp: as for goalloc_kmalloc()
+ * @nr: how many
+ * @p: array that receives them
+ *
+ * All or nothing: if not all @nr can be had, those that were are freed.
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Return: @nr, or 0 on failure.
+ */
+int goalloc_cache_alloc_bulk(struct goalloc_cache *cache, gfp_t gfp, size_t nr, void **p)
+{
+	size_t got = ga_alloc_bulk_from(&cache->central, gfp, nr, p), i;
+
+	if (unlikely(got < nr)) {
+		for (i = 0; i < got; i++)
+			ga_free_in(&cache->central, p[i]);
+		ga_alloc_failed(cache->object_size, gfp);
+		return 0;
+	}
+	if (ga_cache_want_init(cache, gfp))
+		for (i = 0; i < nr; i++)
+			memset(p[i], 0, cache->central.elemsize);
+	return nr;
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_cache_alloc_bulk, GOALLOC_NS);
+
+/**
+ * goalloc_cache_free_bulk() - Free @nr objects to a cache.
+ * @cache: the cache
+ * @nr: how many
+ * @p: the objects
+ *
+ * Context: Any context but NMI.
+ */
+void goalloc_cache_free_bulk(struct goalloc_cache *cache, size_t nr, void **p)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		goalloc_cache_free(cache, p[i]);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_cache_free_bulk, GOALLOC_NS);
 
 /* Sizes take the kernel's K/M/G suffixes, as on the command line. */
 static int ga_param_set_size(const char *val, const struct kernel_param *kp)
@@ -169,6 +566,157 @@ static int __init ga_check_params(unsigned long *cap)
 	return 0;
 }
 
+/* ---------------------------------------------------------------------- */
+/* debugfs: /sys/kernel/debug/goalloc/stats                               */
+
+static unsigned long ga_sum_percpu(unsigned long __percpu *counter)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*per_cpu_ptr(counter, cpu));
+	return sum;
+}
+
+/* One row of the class table; inuse counts objects, waste in tenths of %. */
+static void ga_stats_row(struct seq_file *m, const char *label, struct ga_mcentral *c)
+{
+	unsigned long flags, cached, partial, full, allocs, frees, inuse, span_bytes, used;
+	unsigned long waste;
+
+	spin_lock_irqsave(&c->lock, flags);
+	cached = c->nr_cached;
+	partial = c->nr_partial;
+	full = c->nr_full;
+	spin_unlock_irqrestore(&c->lock, flags);
+	allocs = ga_sum_percpu(c->nalloc);
+	frees = ga_sum_percpu(c->nfree);
+	inuse = allocs > frees ? allocs - frees : 0;
+	span_bytes = (cached + partial + full) * c->npages * GA_PAGE_SIZE;
+	used = min(inuse * c->elemsize, span_bytes);
+	waste = span_bytes ? (span_bytes - used) * 1000 / span_bytes : 0;
+	seq_printf(m, "%-16s %8u %5u %5u %7lu %8lu %7lu %9lu %12lu %12lu %4lu.%lu %10lu %10lu\n",
+		   label, c->elemsize, c->npages, c->nelems, cached, partial, full, inuse,
+		   inuse * c->elemsize, span_bytes, waste / 10, waste % 10, allocs, frees);
+}
+
+static void ga_stats_classes(struct seq_file *m)
+{
+	struct goalloc_cache *cache;
+	unsigned long lallocs = 0, lfrees = 0;
+	struct ga_heap_stats st;
+	unsigned long mapped, free_pages, largest, large_pages;
+	char label[48];
+	unsigned int i;
+	int cpu;
+
+	seq_printf(m, "%-16s %8s %5s %5s %7s %8s %7s %9s %12s %12s %6s %10s %10s\n",
+		   "class", "objsize", "pages", "objs", "cached", "partial", "full", "inuse",
+		   "bytes_inuse", "span_bytes", "waste%", "allocs", "frees");
+	for (i = 1; i < GA_NUM_SIZE_CLASSES; i++) {
+		snprintf(label, sizeof(label), "%u", i);
+		ga_stats_row(m, label, &ga.central[i]);
+	}
+	ga_stats_row(m, "tiny", &ga.central[GA_TINY_SPANCLASS]);
+	list_for_each_entry(cache, &ga.caches, node) {
+		snprintf(label, sizeof(label), "cache:%s", cache->name);
+		ga_stats_row(m, label, &cache->central);
+	}
+
+	for_each_possible_cpu(cpu) {
+		struct ga_mcache_stats *cs = &per_cpu_ptr(ga.mcache, cpu)->stats;
+
+		lallocs += READ_ONCE(cs->large_allocs);
+		lfrees += READ_ONCE(cs->large_frees);
+	}
+	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
+	large_pages = st.large_pages;
+	seq_printf(m, "%-16s %8s %5s %5s %7s %8s %7s %9lu %12lu %12lu %6s %10lu %10lu\n",
+		   "large", "-", "-", "1", "-", "-", "-", st.large_spans,
+		   large_pages * GA_PAGE_SIZE, large_pages * GA_PAGE_SIZE, "0.0", lallocs, lfrees);
+}
+
+static void ga_stats_heap(struct seq_file *m)
+{
+	unsigned long mapped, free_pages, largest;
+	struct ga_heap_stats st;
+
+	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
+	seq_puts(m, "\nheap\n");
+	seq_printf(m, "arena_chunks %lu\n", mapped / GA_CHUNK_BYTES);
+	seq_printf(m, "mapped_bytes %lu\n", mapped);
+	seq_printf(m, "cap_bytes %lu\n", ga.heap.max_bytes);
+	seq_printf(m, "pages_inuse %lu\n", st.pages_inuse);
+	seq_printf(m, "pages_free %lu\n", free_pages);
+	seq_printf(m, "largest_free_run %lu\n", largest);
+	seq_printf(m, "spans_inuse %lu\n", st.spans_inuse);
+	seq_printf(m, "grows %lu\n", st.grows);
+	seq_printf(m, "grow_failures %lu\n", st.grow_failures);
+	seq_printf(m, "returned_chunks %lu\n", st.returned_chunks);
+}
+
+static void ga_stats_cpus(struct seq_file *m)
+{
+	int cpu;
+
+	seq_printf(m, "\n%-4s %7s %12s %4s %10s %10s %8s %12s %11s\n", "cpu", "spans",
+		   "span_bytes", "tiny", "allocs", "frees", "nested", "large_allocs",
+		   "large_frees");
+	for_each_possible_cpu(cpu) {
+		struct ga_mcache *c = per_cpu_ptr(ga.mcache, cpu);
+		unsigned long spans = 0, bytes = 0, allocs = 0, frees = 0;
+		unsigned int i;
+
+		for (i = 0; i < GA_NUM_SPAN_CLASSES; i++) {
+			struct ga_span *s = READ_ONCE(c->alloc[i]);
+
+			if (s != &ga_emptyspan) {
+				spans++;
+				bytes += ga.central[i].npages * GA_PAGE_SIZE;
+			}
+			allocs += READ_ONCE(c->stats.nalloc[i]);
+			frees += READ_ONCE(c->stats.nfree[i]);
+		}
+		seq_printf(m, "%-4d %7lu %12lu %4d %10lu %10lu %8lu %12lu %11lu\n", cpu, spans,
+			   bytes, READ_ONCE(c->tiny) ? 1 : 0, allocs, frees,
+			   READ_ONCE(c->stats.nested_allocs), READ_ONCE(c->stats.large_allocs),
+			   READ_ONCE(c->stats.large_frees));
+	}
+}
+
+static int ga_stats_show(struct seq_file *m, void *unused)
+{
+	struct ga_errors *e = &ga.errors;
+
+	mutex_lock(&ga.caches_lock);
+	ga_stats_classes(m);
+	mutex_unlock(&ga.caches_lock);
+	ga_stats_heap(m);
+	ga_stats_cpus(m);
+	seq_puts(m, "\nerrors\n");
+	seq_printf(m, "double_free %ld\n", atomic_long_read(&e->double_free));
+	seq_printf(m, "invalid_free %ld\n", atomic_long_read(&e->invalid_free));
+	seq_printf(m, "interior_free %ld\n", atomic_long_read(&e->interior_free));
+	seq_printf(m, "alloc_fail %ld\n", atomic_long_read(&e->alloc_fail));
+	seq_printf(m, "alloc_fail_reported %ld\n", atomic_long_read(&e->alloc_fail_reported));
+	seq_printf(m, "cache_leaks %ld\n", atomic_long_read(&e->cache_leaks));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ga_stats);
+
+/* ---------------------------------------------------------------------- */
+/* Init and exit                                                          */
+
+/* A dead CPU's cached spans go back to their mcentrals. */
+static int ga_cpu_dead(unsigned int cpu)
+{
+	mutex_lock(&ga.caches_lock);
+	ga_mcache_flush(cpu);
+	mutex_unlock(&ga.caches_lock);
+	return 0;
+}
+
 static int __init goalloc_init(void)
 {
 	unsigned long cap;
@@ -190,9 +738,6 @@ static int __init goalloc_init(void)
 		pr_err("cannot set up a %lu-byte arena: %d\n", arena_size, ret);
 		return ret;
 	}
-	for (i = 0; i < GA_NUM_SPAN_CLASSES; i++)
-		ga_mcentral_init(&ga.central[i], i, &ga.heap);
-
 	ga.mcache = alloc_percpu_gfp(struct ga_mcache, GFP_KERNEL | __GFP_NOWARN);
 	if (!ga.mcache) {
 		pr_err("cannot set up the per-CPU caches: %d\n", -ENOMEM);
@@ -201,6 +746,18 @@ static int __init goalloc_init(void)
 	}
 	for_each_possible_cpu(cpu)
 		ga_mcache_init(per_cpu_ptr(ga.mcache, cpu));
+	for (i = 1; i < GA_NUM_SPAN_CLASSES; i++) {
+		unsigned int sc = ga_spanclass_sizeclass(i);
+
+		ret = ga_mcentral_init(&ga.central[i], i, &ga.heap, ga_class_to_size[sc],
+				       ga_class_to_npages[sc], &ga.mcache->alloc[i],
+				       &ga.mcache->stats.nalloc[i], &ga.mcache->stats.nfree[i]);
+		if (WARN_ON_ONCE(ret))
+			goto free_mcache;
+	}
+	mutex_init(&ga.caches_lock);
+	INIT_LIST_HEAD(&ga.caches);
+	INIT_LIST_HEAD(&ga.zombies);
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "goalloc:dead", NULL, ga_cpu_dead);
 	if (ret < 0) {
@@ -208,6 +765,9 @@ static int __init goalloc_init(void)
 		goto free_mcache;
 	}
 	ga_cpuhp_state = ret;
+
+	ga_debugfs = debugfs_create_dir("goalloc", NULL);
+	debugfs_create_file("stats", 0400, ga_debugfs, NULL, &ga_stats_fops);
 
 	pr_info("ready: %lu MiB arena, %lu MiB cap, %u size classes\n",
 		arena_size >> 20, cap >> 20, GA_NUM_SIZE_CLASSES - 1);
@@ -220,32 +780,43 @@ destroy_heap:
 	return ret;
 }
 
-/* Objects still allocated at unload: leaked by goalloc's users. */
-static void ga_report_leaks(void)
+/*
+ * Unload: users are gone (each holds a reference on this module), but may
+ * have left objects or caches behind. Report them; their memory goes
+ * with the heap.
+ */
+static void ga_release_all(void)
 {
-	unsigned long spans = 0, flags;
+	struct goalloc_cache *cache, *next;
+	unsigned long live = 0;
 	unsigned int i;
+	int cpu;
 
-	for (i = 0; i < GA_NUM_SPAN_CLASSES; i++) {
-		spin_lock_irqsave(&ga.central[i].lock, flags);
-		spans += ga.central[i].nr_partial + ga.central[i].nr_full;
-		spin_unlock_irqrestore(&ga.central[i].lock, flags);
+	mutex_lock(&ga.caches_lock);
+	for_each_possible_cpu(cpu)
+		ga_mcache_flush(cpu);
+	for (i = 1; i < GA_NUM_SPAN_CLASSES; i++)
+		live += ga_mcentral_live_objects(&ga.central[i]);
+	list_for_each_entry_safe(cache, next, &ga.caches, node) {
+		pr_warn("cache %s was never destroyed\n", cache->name);
+		live += ga_mcentral_live_objects(&cache->central);
+		ga_cache_free_struct(cache);
 	}
-	spans += ga.heap.stats.large_spans;
-	if (spans)
-		pr_warn("%lu spans still hold objects at unload; their memory is freed\n",
-			spans);
+	list_for_each_entry_safe(cache, next, &ga.zombies, node) {
+		live += ga_mcentral_live_objects(&cache->central);
+		ga_cache_free_struct(cache);
+	}
+	mutex_unlock(&ga.caches_lock);
+	live += ga.heap.stats.large_spans;
+	if (live)
+		pr_warn("%lu objects still allocated at unload; their memory is freed\n", live);
 }
 
 static void __exit goalloc_exit(void)
 {
-	int cpu;
-
+	debugfs_remove_recursive(ga_debugfs);
 	cpuhp_remove_state_nocalls(ga_cpuhp_state);
-	/* No user is left (they hold a reference on this module). */
-	for_each_possible_cpu(cpu)
-		ga_mcache_flush(per_cpu_ptr(ga.mcache, cpu));
-	ga_report_leaks();
+	ga_release_all();
 	/* Span structs released to RCU still reference the heap. */
 	rcu_barrier();
 	free_percpu(ga.mcache);

@@ -2,21 +2,43 @@
 /*
  * goalloc: the Go runtime's memory allocator for kernel code.
  *
- * Link against goalloc's exports with MODULE_IMPORT_NS(GOALLOC_NS).
- * Every function may be called from any context kmalloc() allows with
- * GFP_ATOMIC (process, softirq, hardirq), except NMI; only gfp flags that
- * allow blocking may sleep, to grow the heap.
+ * Link against goalloc's exports with MODULE_IMPORT_NS(GOALLOC_NS) and
+ * build with goalloc's Module.symvers. Allocation and free may be called
+ * from any context kmalloc() allows with GFP_ATOMIC (process, softirq,
+ * hardirq), except NMI; only gfp flags that allow blocking sleep, to grow
+ * the heap. goalloc_cache_create() and goalloc_cache_destroy() sleep.
+ * The kernel-doc of each function is in goalloc_main.c.
  */
 #ifndef _GOALLOC_H
 #define _GOALLOC_H
 
 #include <linux/gfp.h>
+#include <linux/slab.h>
 #include <linux/types.h>
 
 #include "goalloc_compat.h"
 
 void *goalloc_kmalloc(size_t size, gfp_t gfp);
+void *goalloc_kzalloc(size_t size, gfp_t gfp);
+void *goalloc_kmalloc_array(size_t n, size_t size, gfp_t gfp);
+void *goalloc_kcalloc(size_t n, size_t size, gfp_t gfp);
+void *goalloc_krealloc(const void *p, size_t new_size, gfp_t gfp);
 void *goalloc_kmalloc_tiny(size_t size, gfp_t gfp);
 void goalloc_kfree(const void *p);
+void goalloc_kfree_sensitive(const void *p);
+size_t goalloc_ksize(const void *p);
+
+/* A pool of objects of one size, in spans of its own (cf. kmem_cache). */
+struct goalloc_cache;
+
+struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
+					   unsigned int align, slab_flags_t flags,
+					   void (*ctor)(void *));
+void goalloc_cache_destroy(struct goalloc_cache *cache);
+void *goalloc_cache_alloc(struct goalloc_cache *cache, gfp_t gfp);
+void *goalloc_cache_zalloc(struct goalloc_cache *cache, gfp_t gfp);
+void goalloc_cache_free(struct goalloc_cache *cache, void *p);
+int goalloc_cache_alloc_bulk(struct goalloc_cache *cache, gfp_t gfp, size_t nr, void **p);
+void goalloc_cache_free_bulk(struct goalloc_cache *cache, size_t nr, void **p);
 
 #endif /* _GOALLOC_H */

@@ -13,6 +13,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include "goalloc_compat.h"
 #include "goalloc_sizeclasses.h"
@@ -138,6 +139,7 @@ struct ga_span {
 		struct rcu_head rcu;	/* delayed free of a released span */
 	};
 	struct ga_heap *heap;
+	struct ga_mcentral *central;	/* small spans: whose objects */
 	unsigned long base;		/* address of the first byte */
 	unsigned long page;		/* heap page number of the first page */
 	unsigned int npages;
@@ -217,7 +219,9 @@ struct ga_heap_stats {
 	unsigned long grow_failures;	/* growth refused (cap) or failed (memory) */
 	unsigned long spans_inuse;
 	unsigned long large_spans;
+	unsigned long large_pages;
 	unsigned long pages_inuse;
+	unsigned long returned_chunks;	/* chunks of regions given back */
 };
 
 struct ga_heap {
@@ -250,6 +254,9 @@ int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max
 void ga_heap_destroy(struct ga_heap *h);
 struct ga_span *ga_heap_alloc_span(struct ga_heap *h, unsigned long npages, u8 state,
 				   u8 spanclass, gfp_t gfp);
+struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npages,
+					   unsigned long align, u8 state, u8 spanclass,
+					   gfp_t gfp);
 void ga_heap_free_span(struct ga_heap *h, struct ga_span *s);
 void ga_heap_free_span_rcu(struct ga_heap *h, struct ga_span *s);
 int ga_heap_grow(struct ga_heap *h, unsigned long npages);
@@ -309,10 +316,28 @@ static inline unsigned int ga_spanclass_sizeclass(unsigned int spc)
 #define GA_TINY_LIVE		(GA_TINY_CACHED | (GA_TINY_CACHED - 1))
 #define GA_TINY_END_SHIFT	(GA_TINY_SIZE + 1)
 
+/* Span class of every goalloc_cache: its spans belong to that cache. */
+#define GA_CACHE_SPANCLASS	0xff
+
+/*
+ * An mcentral serves one span class: a size class, the tiny blocks, or
+ * one goalloc_cache. It knows its objects' geometry, where each CPU keeps
+ * its cached span of the class, and where each CPU counts allocations and
+ * frees of it.
+ */
 struct ga_mcentral {
 	spinlock_t lock;		/* protects the lists and counters */
 	u8 spanclass;
 	struct ga_heap *heap;
+	u32 elemsize;
+	u16 nelems;
+	u16 npages;
+	u32 divmul;
+	u32 align;			/* span alignment in bytes, 0 if none */
+	void (*ctor)(void *obj);	/* goalloc_cache constructor */
+	struct ga_span *__percpu *slot;	/* each CPU's cached span */
+	unsigned long __percpu *nalloc;
+	unsigned long __percpu *nfree;
 	struct list_head partial;	/* spans with free objects */
 	struct list_head full;		/* spans without */
 	unsigned long nr_partial;
@@ -322,13 +347,16 @@ struct ga_mcentral {
 	unsigned long nr_released;	/* empty spans given back, ever */
 } ____cacheline_aligned_in_smp;
 
-void ga_mcentral_init(struct ga_mcentral *c, u8 spanclass, struct ga_heap *heap);
+int ga_mcentral_init(struct ga_mcentral *c, u8 spanclass, struct ga_heap *heap,
+		     u32 elemsize, u16 npages, struct ga_span *__percpu *slot,
+		     unsigned long __percpu *nalloc, unsigned long __percpu *nfree);
 struct ga_span *ga_mcentral_cache_span(struct ga_mcentral *c);
 void ga_mcentral_uncache_span(struct ga_mcentral *c, struct ga_span *s);
 struct ga_span *ga_mcentral_grow(struct ga_mcentral *c, gfp_t gfp);
 void ga_mcentral_adopt(struct ga_mcentral *c, struct ga_span *s, bool cache);
 void *ga_mcentral_alloc_nested(struct ga_mcentral *c, gfp_t gfp);
 void ga_mcentral_notify(struct ga_mcentral *c, struct ga_span *s);
+unsigned long ga_mcentral_live_objects(struct ga_mcentral *c);
 unsigned int ga_span_next_free_index(struct ga_span *s);
 void ga_span_sweep(struct ga_span *s);
 
@@ -378,10 +406,15 @@ struct ga_mcache {
 extern struct ga_span ga_emptyspan;
 
 void ga_mcache_init(struct ga_mcache *c);
-void ga_mcache_flush(struct ga_mcache *c);
+void ga_mcache_flush(int cpu);
+void ga_slot_flush(struct ga_mcentral *central, int cpu);
 void *ga_malloc(size_t size, gfp_t gfp);
 void *ga_malloc_tiny(size_t size, gfp_t gfp);
+void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp);
+size_t ga_alloc_bulk_from(struct ga_mcentral *central, gfp_t gfp, size_t nr, void **p);
+void ga_alloc_failed(size_t size, gfp_t gfp);
 void ga_free(const void *p);
+void ga_free_in(struct ga_mcentral *central, const void *p);
 size_t ga_usable_size(const void *p);
 int ga_drain_all(void);
 unsigned int ga_size_class(size_t size);
@@ -395,12 +428,35 @@ struct ga_errors {
 	atomic_long_t invalid_free;	/* not a pointer goalloc handed out */
 	atomic_long_t interior_free;	/* inside an object, not its start */
 	atomic_long_t alloc_fail;
+	atomic_long_t alloc_fail_reported;	/* those without __GFP_NOWARN */
+	atomic_long_t cache_leaks;	/* objects left in destroyed caches */
+};
+
+/* Each CPU's part of a goalloc_cache. */
+struct ga_cache_cpu {
+	struct ga_span *span;		/* cached span */
+	unsigned long nalloc;
+	unsigned long nfree;
+};
+
+/* A kmem_cache-like pool of objects of one size, in spans of its own. */
+struct goalloc_cache {
+	struct ga_mcentral central;
+	struct ga_cache_cpu __percpu *cpu;
+	struct list_head node;		/* in ga.caches or ga.zombies */
+	const char *name;
+	unsigned int object_size;	/* as created */
+	unsigned int align;
+	slab_flags_t flags;
 };
 
 struct goalloc {
 	struct ga_heap heap;
 	struct ga_mcentral central[GA_NUM_SPAN_CLASSES];
 	struct ga_mcache __percpu *mcache;
+	struct mutex caches_lock;	/* protects the two lists */
+	struct list_head caches;
+	struct list_head zombies;	/* destroyed with live objects */
 	struct ga_errors errors;
 };
 

@@ -1162,7 +1162,7 @@ static void heap_global_init_state(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(ga.heap.arena_bytes, GA_CHUNK_BYTES));
 	KUNIT_EXPECT_LE(test, ga.heap.arena_bytes, ga.heap.max_bytes);
 	KUNIT_EXPECT_EQ(test, ga.heap.grow_bytes, GA_CHUNK_BYTES);
-	for (i = 0; i < GA_NUM_SPAN_CLASSES; i++)
+	for (i = 1; i < GA_NUM_SPAN_CLASSES; i++)
 		KUNIT_EXPECT_EQ(test, ga.central[i].spanclass, (u8)i);
 	KUNIT_ASSERT_NOT_NULL(test, ga.mcache);
 	for_each_possible_cpu(cpu) {

@@ -104,7 +104,7 @@ static unsigned long central_spans(void)
 	unsigned long n = 0, flags;
 	unsigned int i;
 
-	for (i = 0; i < GA_NUM_SPAN_CLASSES; i++) {
+	for (i = 1; i < GA_NUM_SPAN_CLASSES; i++) {
 		spin_lock_irqsave(&ga.central[i].lock, flags);
 		n += ga.central[i].nr_partial + ga.central[i].nr_full + ga.central[i].nr_cached;
 		spin_unlock_irqrestore(&ga.central[i].lock, flags);
