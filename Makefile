@@ -16,8 +16,15 @@ clean:
 check:
 	./scripts/check.sh
 
+# The demo on Debian's stock kernel in QEMU; `make shell` boots it to a shell.
+run:
+	./scripts/run.sh
+
+shell:
+	./scripts/run.sh --shell
+
 # Rerun the KUnit suites on the cached test kernel; SUITE=name runs one.
 kunit:
 	./scripts/kunit.sh $(if $(SUITE),--suite $(SUITE))
 
-.PHONY: all modules clean check kunit
+.PHONY: all modules clean check kunit run shell

@@ -627,6 +627,7 @@ static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p)
 		ga_refuse_free(GA_DOUBLE_FREE, p);
 		return;
 	}
+	this_cpu_inc(ga.mcache->stats.tiny_frees);
 	if (!(old & ~bit & GA_TINY_LIVE))
 		ga_free_index(s, idx);
 }

@@ -44,6 +44,7 @@
  * The fixalloc lock is a leaf, never held with heap->lock.
  */
 
+#include <linux/bitmap.h>
 #include <linux/bitops.h>
 #include <linux/gfp.h>
 #include <linux/lockdep.h>
@@ -491,6 +492,31 @@ void ga_pagealloc_grow(struct ga_pagealloc *pa, unsigned int chunk, unsigned int
 EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_grow);
 
 /**
+ * ga_pagealloc_shrink() - Take wholly free chunks out of the allocator.
+ * @pa: the page allocator
+ * @chunk: first chunk
+ * @nchunks: number of chunks; all their pages must be free
+ *
+ * The chunks become as if never grown: fully allocated, no memory behind.
+ *
+ * Context: @pa->lock held.
+ */
+void ga_pagealloc_shrink(struct ga_pagealloc *pa, unsigned int chunk, unsigned int nchunks)
+{
+	lockdep_assert_held(pa->lock);
+	if (WARN_ON_ONCE(!nchunks || chunk >= pa->maxchunks || nchunks > pa->maxchunks - chunk))
+		return;
+	if (WARN_ON_ONCE(ga_pa_count_range(pa, (unsigned long)chunk * GA_CHUNK_PAGES,
+					   (unsigned long)nchunks * GA_CHUNK_PAGES)))
+		return;
+	memset(&pa->chunks[chunk], 0xff, nchunks * sizeof(*pa->chunks));
+	ga_pa_update(pa, chunk, chunk + nchunks - 1);
+	pa->free_pages -= (unsigned long)nchunks * GA_CHUNK_PAGES;
+	pa->grown_pages -= (unsigned long)nchunks * GA_CHUNK_PAGES;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_shrink);
+
+/**
  * ga_pagealloc_largest_free() - Longest run of free pages.
  * @pa: the page allocator
  *
@@ -708,6 +734,7 @@ struct ga_region {
 	unsigned long bytes;
 	unsigned int chunk;	/* first chunk number */
 	unsigned int nchunks;
+	bool initial;		/* the arena from load, never returned */
 };
 
 static struct ga_heaparena *ga_arena_of(struct ga_heap *h, unsigned long addr)
@@ -816,6 +843,23 @@ static void ga_span_table_set(struct ga_heap *h, struct ga_span *s, struct ga_sp
 /* ---------------------------------------------------------------------- */
 /* Regions and growth                                                     */
 
+/*
+ * Chunk numbers for a new region of @n chunks: the first run with an
+ * unused number on each side (none needed before number 0), so that runs
+ * of free pages never join two regions. Numbers of returned regions are
+ * used again. UINT_MAX if none is left.
+ */
+static unsigned int ga_heap_find_chunks(struct ga_heap *h, unsigned int n)
+{
+	unsigned long max = h->pages.maxchunks, start;
+
+	lockdep_assert_held(&h->lock);
+	if (n < max && find_next_bit(h->chunk_used, n + 1, 0) == n + 1)
+		return 0;
+	start = bitmap_find_next_zero_area(h->chunk_used, max, 0, n + 2, 0);
+	return start + n + 2 <= max ? start + 1 : UINT_MAX;
+}
+
 /* Add a region of @bytes (a multiple of 4 MiB) to the heap. */
 static int ga_heap_add_region(struct ga_heap *h, unsigned long bytes)
 {
@@ -847,17 +891,19 @@ static int ga_heap_add_region(struct ga_heap *h, unsigned long bytes)
 		goto free_vm;
 
 	spin_lock_irqsave(&h->lock, flags);
-	/* Leave one chunk unused between regions: runs must not span them. */
-	chunk = h->next_chunk ? h->next_chunk + 1 : 0;
-	if (WARN_ON_ONCE(chunk + nchunks > h->pages.maxchunks)) {
+	chunk = ga_heap_find_chunks(h, nchunks);
+	if (chunk == UINT_MAX) {
 		spin_unlock_irqrestore(&h->lock, flags);
 		ret = -ENOSPC;
 		goto free_vm;
 	}
 	r->chunk = chunk;
-	for (i = 0; i < nchunks; i++)
+	r->initial = list_empty(&h->regions);
+	bitmap_set(h->chunk_used, chunk, nchunks);
+	for (i = 0; i < nchunks; i++) {
 		h->chunk_base[chunk + i] = r->base + ((unsigned long)i << GA_CHUNK_SHIFT);
-	h->next_chunk = chunk + nchunks;
+		h->chunk_region[chunk + i] = r;
+	}
 	h->mapped_bytes += bytes;
 	list_add_tail(&r->node, &h->regions);
 	ga_pagealloc_grow(&h->pages, chunk, nchunks);
@@ -869,6 +915,67 @@ free_vm:
 free_region:
 	kfree(r);
 	return ret;
+}
+
+/* Every page of @r is free. */
+static bool ga_region_free(struct ga_heap *h, struct ga_region *r)
+{
+	struct ga_psum *leaf = h->pages.sum[h->pages.nlevels - 1];
+	unsigned int i;
+
+	lockdep_assert_held(&h->lock);
+	for (i = 0; i < r->nchunks; i++)
+		if (leaf[r->chunk + i].max != GA_CHUNK_PAGES)
+			return false;
+	return true;
+}
+
+/**
+ * ga_heap_reclaim() - Give wholly free regions back to vmalloc.
+ * @h: the heap
+ *
+ * Every region but the initial arena whose pages are all free leaves the
+ * page allocator and is vfree'd; its chunk numbers are used again by the
+ * next growth. Span-table windows stay, so lock-free lookups of stale
+ * pointers still find no span. Runs from a delayed work item after a
+ * free empties a region (Go's scavenger returns memory in the background
+ * too), or directly.
+ *
+ * Context: Process context; sleeps.
+ * Return: the number of chunks returned.
+ */
+unsigned long ga_heap_reclaim(struct ga_heap *h)
+{
+	struct ga_region *r, *next;
+	unsigned long flags, returned = 0;
+	LIST_HEAD(gone);
+
+	mutex_lock(&h->grow_lock);
+	spin_lock_irqsave(&h->lock, flags);
+	list_for_each_entry_safe(r, next, &h->regions, node) {
+		if (r->initial || !ga_region_free(h, r))
+			continue;
+		ga_pagealloc_shrink(&h->pages, r->chunk, r->nchunks);
+		bitmap_clear(h->chunk_used, r->chunk, r->nchunks);
+		memset(&h->chunk_region[r->chunk], 0, r->nchunks * sizeof(*h->chunk_region));
+		h->mapped_bytes -= r->bytes;
+		h->stats.returned_chunks += r->nchunks;
+		returned += r->nchunks;
+		list_move(&r->node, &gone);
+	}
+	spin_unlock_irqrestore(&h->lock, flags);
+	list_for_each_entry_safe(r, next, &gone, node) {
+		vfree(r->vm);
+		kfree(r);
+	}
+	mutex_unlock(&h->grow_lock);
+	return returned;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_reclaim);
+
+static void ga_heap_reclaim_work(struct work_struct *work)
+{
+	ga_heap_reclaim(container_of(to_delayed_work(work), struct ga_heap, reclaim_work));
 }
 
 /**
@@ -1038,6 +1145,8 @@ EXPORT_SYMBOL_IF_KUNIT(ga_heap_alloc_span_aligned);
 /* Take @s out of the span table and give its pages back; false if dead. */
 static bool ga_heap_unmap_span(struct ga_heap *h, struct ga_span *s)
 {
+	struct ga_region *r;
+
 	lockdep_assert_held(&h->lock);
 	if (WARN_ON_ONCE(s->state == GA_SPAN_DEAD))
 		return false;
@@ -1050,6 +1159,9 @@ static bool ga_heap_unmap_span(struct ga_heap *h, struct ga_span *s)
 	}
 	s->state = GA_SPAN_DEAD;
 	ga_pagealloc_free(&h->pages, s->page, s->npages);
+	r = h->chunk_region[s->page / GA_CHUNK_PAGES];
+	if (r && !r->initial && ga_region_free(h, r))
+		mod_delayed_work(system_wq, &h->reclaim_work, h->reclaim_delay);
 	return true;
 }
 
@@ -1213,6 +1325,8 @@ int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max
 	spin_lock_init(&h->lock);
 	mutex_init(&h->grow_lock);
 	INIT_LIST_HEAD(&h->regions);
+	INIT_DELAYED_WORK(&h->reclaim_work, ga_heap_reclaim_work);
+	h->reclaim_delay = HZ;
 	ga_fixalloc_init(&h->spanalloc, sizeof(struct ga_span));
 	for (i = 0; i < GA_BITS_SIZES; i++)
 		ga_fixalloc_init(&h->bitsalloc[i], 3 * sizeof(u64) << i);
@@ -1222,14 +1336,19 @@ int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max
 	h->grow_bytes = GA_CHUNK_BYTES;
 	h->max_bytes = max_bytes;
 
-	/* Every region may need a gap chunk after it: twice the cap. */
-	ret = ga_pagealloc_init(&h->pages, 2 * (max_bytes >> GA_CHUNK_SHIFT), &h->lock);
+	/*
+	 * Chunk numbers: regions need an unused number between them, and
+	 * returned regions leave holes; four times the cap leaves room.
+	 */
+	ret = ga_pagealloc_init(&h->pages, 4 * (max_bytes >> GA_CHUNK_SHIFT) + 2, &h->lock);
 	if (ret)
 		return ret;
 	ret = -ENOMEM;
 	h->chunk_base = kvcalloc(h->pages.maxchunks, sizeof(*h->chunk_base), GA_META_GFP);
-	if (!h->chunk_base)
-		goto free_pages;
+	h->chunk_region = kvcalloc(h->pages.maxchunks, sizeof(*h->chunk_region), GA_META_GFP);
+	h->chunk_used = bitmap_zalloc(h->pages.maxchunks, GA_META_GFP);
+	if (!h->chunk_base || !h->chunk_region || !h->chunk_used)
+		goto free_chunk_base;
 
 	h->index_base = VMALLOC_START;
 	h->index_windows = ((VMALLOC_END - VMALLOC_START) >> GA_ARENA_SHIFT) + 1;
@@ -1248,8 +1367,9 @@ int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max
 free_index:
 	ga_index_destroy(h);
 free_chunk_base:
+	bitmap_free(h->chunk_used);
+	kvfree(h->chunk_region);
 	kvfree(h->chunk_base);
-free_pages:
 	ga_pagealloc_destroy(&h->pages);
 	return ret;
 }
@@ -1266,12 +1386,15 @@ void ga_heap_destroy(struct ga_heap *h)
 	struct ga_region *r, *next;
 	unsigned int i;
 
+	cancel_delayed_work_sync(&h->reclaim_work);
 	list_for_each_entry_safe(r, next, &h->regions, node) {
 		vfree(r->vm);
 		kfree(r);
 	}
 	INIT_LIST_HEAD(&h->regions);
 	ga_index_destroy(h);
+	bitmap_free(h->chunk_used);
+	kvfree(h->chunk_region);
 	kvfree(h->chunk_base);
 	h->chunk_base = NULL;
 	ga_pagealloc_destroy(&h->pages);

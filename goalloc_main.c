@@ -656,6 +656,26 @@ static void ga_stats_heap(struct seq_file *m)
 	seq_printf(m, "returned_chunks %lu\n", st.returned_chunks);
 }
 
+/* Tiny objects, and the blocks CPUs still pack into (in use, no object). */
+static void ga_stats_tiny(struct seq_file *m)
+{
+	unsigned long allocs = 0, frees = 0, cached = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct ga_mcache *c = per_cpu_ptr(ga.mcache, cpu);
+
+		allocs += READ_ONCE(c->stats.tiny_allocs);
+		frees += READ_ONCE(c->stats.tiny_frees);
+		cached += READ_ONCE(c->tiny) ? 1 : 0;
+	}
+	seq_puts(m, "\ntiny\n");
+	seq_printf(m, "objects_inuse %lu\n", allocs > frees ? allocs - frees : 0);
+	seq_printf(m, "objects_allocated %lu\n", allocs);
+	seq_printf(m, "objects_freed %lu\n", frees);
+	seq_printf(m, "blocks_cached %lu\n", cached);
+}
+
 static void ga_stats_cpus(struct seq_file *m)
 {
 	int cpu;
@@ -693,6 +713,7 @@ static int ga_stats_show(struct seq_file *m, void *unused)
 	ga_stats_classes(m);
 	mutex_unlock(&ga.caches_lock);
 	ga_stats_heap(m);
+	ga_stats_tiny(m);
 	ga_stats_cpus(m);
 	seq_puts(m, "\nerrors\n");
 	seq_printf(m, "double_free %ld\n", atomic_long_read(&e->double_free));
@@ -703,7 +724,24 @@ static int ga_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "cache_leaks %ld\n", atomic_long_read(&e->cache_leaks));
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(ga_stats);
+
+static int ga_stats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, ga_stats_show, NULL);
+}
+
+/*
+ * With read_iter, so in-kernel readers (kernel_read(), the KUnit test)
+ * can read it too; .owner pins the module while the file is open, which
+ * is all debugfs' removal protection would add.
+ */
+static const struct file_operations ga_stats_fops = {
+	.owner = THIS_MODULE,
+	.open = ga_stats_open,
+	.read_iter = seq_read_iter,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 /* ---------------------------------------------------------------------- */
 /* Init and exit                                                          */
@@ -767,7 +805,7 @@ static int __init goalloc_init(void)
 	ga_cpuhp_state = ret;
 
 	ga_debugfs = debugfs_create_dir("goalloc", NULL);
-	debugfs_create_file("stats", 0400, ga_debugfs, NULL, &ga_stats_fops);
+	debugfs_create_file_unsafe("stats", 0400, ga_debugfs, NULL, &ga_stats_fops);
 
 	pr_info("ready: %lu MiB arena, %lu MiB cap, %u size classes\n",
 		arena_size >> 20, cap >> 20, GA_NUM_SIZE_CLASSES - 1);

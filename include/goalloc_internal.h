@@ -11,6 +11,7 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/list.h>
+#include <linux/workqueue.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -90,6 +91,7 @@ unsigned int ga_pallocbits_popcount(const struct ga_pallocbits *b, unsigned int 
 int ga_pagealloc_init(struct ga_pagealloc *pa, unsigned int maxchunks, spinlock_t *lock);
 void ga_pagealloc_destroy(struct ga_pagealloc *pa);
 void ga_pagealloc_grow(struct ga_pagealloc *pa, unsigned int chunk, unsigned int nchunks);
+void ga_pagealloc_shrink(struct ga_pagealloc *pa, unsigned int chunk, unsigned int nchunks);
 unsigned long ga_pagealloc_alloc(struct ga_pagealloc *pa, unsigned long npages);
 void ga_pagealloc_free(struct ga_pagealloc *pa, unsigned long page, unsigned long npages);
 unsigned long ga_pagealloc_largest_free(struct ga_pagealloc *pa);
@@ -224,6 +226,8 @@ struct ga_heap_stats {
 	unsigned long returned_chunks;	/* chunks of regions given back */
 };
 
+struct ga_region;
+
 struct ga_heap {
 	spinlock_t lock;		/* Go's mheap_.lock; irq-safe */
 	struct ga_pagealloc pages;
@@ -243,9 +247,14 @@ struct ga_heap {
 	unsigned long grow_bytes;	/* heapArena: the growth step */
 	unsigned long max_bytes;	/* the cap */
 	unsigned long mapped_bytes;	/* arena memory held now */
-	unsigned int next_chunk;	/* first unused chunk number */
+	unsigned long *chunk_used;	/* chunk numbers held by regions */
 	unsigned long *chunk_base;	/* chunk number -> address of its page 0 */
+	struct ga_region **chunk_region;	/* chunk number -> its region */
 	struct list_head regions;
+
+	/* return of wholly free regions (but the initial arena) */
+	struct delayed_work reclaim_work;
+	unsigned long reclaim_delay;	/* jiffies a region stays free first */
 
 	struct ga_heap_stats stats;
 };
@@ -260,6 +269,7 @@ struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npag
 void ga_heap_free_span(struct ga_heap *h, struct ga_span *s);
 void ga_heap_free_span_rcu(struct ga_heap *h, struct ga_span *s);
 int ga_heap_grow(struct ga_heap *h, unsigned long npages);
+unsigned long ga_heap_reclaim(struct ga_heap *h);
 struct ga_span *ga_span_of(struct ga_heap *h, const void *p);
 void ga_heap_read_stats(struct ga_heap *h, struct ga_heap_stats *st,
 			unsigned long *mapped, unsigned long *free_pages,
@@ -382,7 +392,8 @@ static inline bool ga_span_obj_allocated(struct ga_span *s, unsigned int idx)
 struct ga_mcache_stats {
 	unsigned long nalloc[GA_NUM_SPAN_CLASSES];
 	unsigned long nfree[GA_NUM_SPAN_CLASSES];
-	unsigned long tiny_allocs;
+	unsigned long tiny_allocs;	/* tiny objects, not blocks */
+	unsigned long tiny_frees;
 	unsigned long nested_allocs;	/* interrupts that found the cache busy */
 	unsigned long large_allocs;
 	unsigned long large_frees;

@@ -1000,6 +1000,57 @@ static void heap_merge_on_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, heap_stats(h).st.spans_inuse, 0UL);
 }
 
+/*
+ * Wholly free regions go back to vmalloc (but the initial arena), and
+ * their chunk numbers serve the next growth. Directly, then through the
+ * delayed work a free schedules.
+ */
+static void heap_reclaim_regions(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 16 * MiB);
+	struct ga_span *s[4];
+	struct heap_stats st;
+	int i, round;
+
+	h->reclaim_delay = 60 * HZ;
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 4; i++) {
+			s[i] = span_alloc(h, GA_CHUNK_PAGES, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, s[i]);
+			memset((void *)s[i]->base, i, GA_PAGE_SIZE);
+		}
+		st = heap_stats(h);
+		KUNIT_EXPECT_EQ(test, st.mapped, 16 * MiB);
+		KUNIT_EXPECT_EQ(test, st.st.grows, 3UL * (round + 1));
+		/* Regions 0 | gap | 2 | gap | 4 | gap | 6: numbers are reused. */
+		KUNIT_EXPECT_EQ(test, find_last_bit(h->chunk_used, h->pages.maxchunks), 6UL);
+		/* Round 1: a free that empties a region schedules the work. */
+		if (round == 1)
+			h->reclaim_delay = 1;
+		for (i = 0; i < 4; i++)
+			ga_heap_free_span(h, s[i]);
+		if (round == 0) {
+			KUNIT_EXPECT_EQ(test, ga_heap_reclaim(h), 3UL);
+		} else {
+			unsigned long deadline = jiffies + 5 * HZ;
+
+			while (heap_stats(h).st.returned_chunks < 6 &&
+			       time_before(jiffies, deadline))
+				msleep(20);
+		}
+		st = heap_stats(h);
+		KUNIT_EXPECT_EQ(test, st.mapped, 4 * MiB);
+		KUNIT_EXPECT_EQ(test, st.st.returned_chunks, 3UL * (round + 1));
+		KUNIT_EXPECT_EQ(test, st.free_pages, (unsigned long)GA_CHUNK_PAGES);
+		KUNIT_EXPECT_EQ(test, h->pages.grown_pages, (unsigned long)GA_CHUNK_PAGES);
+		KUNIT_EXPECT_EQ(test, find_last_bit(h->chunk_used, h->pages.maxchunks), 0UL);
+		/* A stale pointer into a returned region maps to no span. */
+		KUNIT_EXPECT_NULL(test, ga_span_of(h, (void *)s[3]->base));
+	}
+	/* The initial arena is never returned. */
+	KUNIT_EXPECT_EQ(test, ga_heap_reclaim(h), 0UL);
+}
+
 struct irq_ctx {
 	struct irq_work work;
 	struct ga_heap *heap;
@@ -1188,6 +1239,7 @@ static struct kunit_case heap_cases[] = {
 	KUNIT_CASE(heap_atomic_does_not_grow),
 	KUNIT_CASE(heap_large_growth),
 	KUNIT_CASE(heap_merge_on_free),
+	KUNIT_CASE(heap_reclaim_regions),
 	KUNIT_CASE(heap_irq_context),
 	KUNIT_CASE(heap_two_cpus),
 	KUNIT_CASE(heap_global_init_state),

@@ -6,8 +6,9 @@
 #   2. the committed size-class header equals a fresh generation
 #   3. goalloc.ko builds against Debian's 6.1 headers with W=1, no warnings
 #   4. checkpatch --strict is clean on every C file and header
-#   5. the KUnit suites in QEMU under KASAN and lockdep (scripts/kunit.sh),
-#      which ends with "N passed, N failed"
+#   5. `make run` on Debian's stock kernel (scripts/run.sh)
+#   6. the KUnit suites in QEMU under KASAN and lockdep (scripts/kunit.sh);
+#      the summary counts make run too and ends with "N passed, N failed"
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,5 +50,16 @@ for f in $files; do
 done
 [ $bad = 0 ] || die "checkpatch found problems"
 
+step "make run on Debian's stock kernel"
+status=$top/.out/stock_kernel_make_run.status
+mkdir -p "$top/.out"
+if scripts/run.sh >"$top/.out/make-run.log" 2>&1; then
+	echo pass >"$status"
+	tail -n 1 "$top/.out/make-run.log" >&2
+else
+	{ echo fail; tail -n 40 "$top/.out/make-run.log"; } >"$status"
+	echo "check: make run failed; see .out/make-run.log" >&2
+fi
+
 step "KUnit in QEMU"
-scripts/kunit.sh
+GOALLOC_EXTRA_RESULTS=$status scripts/kunit.sh

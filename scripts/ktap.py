@@ -103,6 +103,34 @@ def parse_results(path):
     return suites, errors, done, leaks
 
 
+TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\] ")
+
+
+def parse_console_suites(path):
+    """The KTAP each suite printed to the console, by suite name.
+
+    KUnit's per-case debugfs log is small (512 bytes in 6.1): a failing
+    case with long messages can lose its result line there. The console
+    has everything, so incomplete debugfs results are read from it.
+    """
+    try:
+        with open(path, errors="replace") as f:
+            lines = [TIMESTAMP.sub("", l) for l in f.readlines()]
+    except OSError:
+        return {}
+    suites, current, body = {}, None, []
+    for line in lines:
+        text = line.strip()
+        if text.startswith("# Subtest: ") and indent_of(line) == 4:
+            current, body = text[len("# Subtest: "):], []
+        elif current and indent_of(line) == 0 and RESULT.match(text):
+            suites[current] = parse_suite(current, body)
+            current = None
+        elif current:
+            body.append(line)
+    return suites
+
+
 def scan_console(path):
     try:
         with open(path, errors="replace") as f:
@@ -126,13 +154,57 @@ def scan_console(path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--results", required=True)
-    ap.add_argument("--console", required=True)
-    ap.add_argument("--expect", nargs="*", default=[], help="suites that must report")
+    ap.add_argument("--scan", metavar="CONSOLE",
+                    help="only check a console log for kernel splats")
+    ap.add_argument("--extra", nargs=2, action="append", default=[],
+                    metavar=("NAME", "FILE"),
+                    help="a test run outside QEMU's KUnit boots: FILE holds 'pass' "
+                    "or 'fail' on its first line, diagnostics after")
+    ap.add_argument("--boot", nargs=4, action="append",
+                    metavar=("LABEL", "RESULTS", "CONSOLE", "SUITES"),
+                    help="one QEMU boot: its results and console logs and the "
+                    "space-separated suites that must report")
     args = ap.parse_args()
+    if args.scan:
+        splats = scan_console(args.scan)
+        for line in splats:
+            print(line)
+        return 1 if splats else 0
+    if not args.boot:
+        ap.error("--boot or --scan is required")
 
-    suites, errors, done, leaks = parse_results(args.results)
     counts = {"pass": 0, "fail": 0, "skip": 0}
+    for i, (blabel, results, console, expect) in enumerate(args.boot):
+        suffix = "" if i == 0 else "@" + blabel
+        report_boot(results, console, expect.split(), suffix, counts)
+    if args.extra:
+        print("goalloc_extra")
+    for name, path in args.extra:
+        try:
+            with open(path, errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError as e:
+            lines = ["fail", "cannot read %s: %s" % (path, e)]
+        ok = bool(lines) and lines[0].strip() == "pass"
+        counts["pass" if ok else "fail"] += 1
+        print("    %s %s" % ("ok     " if ok else "FAILED ", name))
+        if not ok:
+            for d in lines[1:]:
+                print("            " + d)
+
+    summary = "%d passed, %d failed" % (counts["pass"], counts["fail"])
+    if counts["skip"]:
+        summary += ", %d skipped" % counts["skip"]
+    print(summary)
+    return 0 if counts["fail"] == 0 else 1
+
+
+def report_boot(results, console, expect, suffix, counts):
+    suites, errors, done, leaks = parse_results(results)
+    for name, suite in parse_console_suites(console).items():
+        have = suites.get(name)
+        if have and len(have.cases) != have.planned and len(suite.cases) == suite.planned:
+            suites[name] = suite
     label = {"pass": "ok     ", "fail": "FAILED ", "skip": "SKIPPED"}
 
     def show(status, name, lines=(), reason=""):
@@ -144,37 +216,31 @@ def main():
                 print("            " + d)
 
     run_checks = []
-    names = list(args.expect) + sorted(set(suites) - set(args.expect))
+    names = list(expect) + sorted(set(suites) - set(expect))
     for name in names:
         suite = suites.get(name)
         if suite is None:
             run_checks.append(("suite %s reported" % name, ["no results from suite %s" % name]))
             continue
-        print("%s (%d tests)" % (name, len(suite.cases)))
+        print("%s%s (%d tests)" % (name, suffix, len(suite.cases)))
         for cname, status, diag, reason in suite.cases:
             show(status, cname, diag, reason)
         if suite.planned is None or len(suite.cases) != suite.planned:
             run_checks.append(("suite %s complete" % name,
                                ["planned %s tests, reported %d" % (suite.planned, len(suite.cases))]))
 
-    print("goalloc_run")
+    print("goalloc_run" + suffix)
     for what, why in run_checks:
         show("fail", what, why)
     show("pass" if not errors else "fail", "modules_loaded", errors)
     show("pass" if done else "fail", "run_finished",
          [] if done else ["no GOALLOC-DONE marker: the guest hung, crashed or timed out"])
-    splats = scan_console(args.console)
+    splats = scan_console(console)
     show("pass" if not splats else "fail", "console_clean", splats)
     if leaks is None:
         show("fail", "no_leaks", ["no kmemleak scan in the results"])
     else:
         show("pass" if not leaks else "fail", "no_leaks", leaks[:60])
-
-    summary = "%d passed, %d failed" % (counts["pass"], counts["fail"])
-    if counts["skip"]:
-        summary += ", %d skipped" % counts["skip"]
-    print(summary)
-    return 0 if counts["fail"] == 0 else 1
 
 
 if __name__ == "__main__":

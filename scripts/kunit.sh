@@ -9,11 +9,12 @@
 # first by scripts/testkernel.sh if not cached), packs a busybox
 # initramfs, boots qemu-system-x86_64 (TCG, 2 vCPUs), checks that bad
 # module parameters are refused, loads goalloc and the tests, and collects
-# every suite's KTAP results from debugfs over a second serial port.
-# scripts/ktap.py then prints each result and fails on a failed or missing
-# test or suite, a kernel splat in the console log, or a hang.
+# every suite's KTAP results from debugfs over a second serial port. A
+# second boot with init_on_alloc=1 init_on_free=1 runs the API suites
+# again. scripts/ktap.py then prints each result and fails on a failed or
+# missing test or suite, a kernel splat in a console log, a leak or a hang.
 #
-# --suite NAME runs one suite (a KUnit suite or goalloc_params).
+# --suite NAME runs one suite (a KUnit suite or goalloc_params), once.
 # Output and logs: .out/kunit/ in the tree.
 set -euo pipefail
 
@@ -49,29 +50,12 @@ for f in "$top"/kunit/*_test.c; do
 		mod_of[$s]=$m
 	done
 done
-if [ -n "$suite" ]; then
-	if [ "$suite" = goalloc_params ]; then
-		mods= params=1
-	elif [ -n "${mod_of[$suite]:-}" ]; then
-		mods=${mod_of[$suite]} params=0
-	else
-		echo "kunit: no suite '$suite' (have: goalloc_params ${!mod_of[*]})" >&2
-		exit 2
-	fi
-	expect=$suite
-else
-	mods=$(printf '%s\n' "${mod_of[@]}" | sort -u | tr '\n' ' ')
-	mods=${mods% }
-	params=1
-	expect="goalloc_params ${!mod_of[*]}"
-fi
 
 cp /bin/busybox "$out/root/busybox"
 gcc -static -O2 -Wall -o "$out/root/modload" "$top/kunit/modload.c"
 cp "$out/src/goalloc.ko" "$out/root/"
-for m in $mods; do cp "$out/src/kunit/$m.ko" "$out/root/"; done
+cp "$out"/src/kunit/*.ko "$out/root/"
 cp "$top/kunit/init.sh" "$out/root/init"
-
 {
 	echo "dir /dev 755 0 0"
 	echo "nod /dev/console 600 0 0 c 5 1"
@@ -86,19 +70,49 @@ cp "$top/kunit/init.sh" "$out/root/init"
 } >"$out/initramfs.list"
 "$kdir/usr/gen_init_cpio" "$out/initramfs.list" | gzip -1 >"$out/initramfs.cpio.gz"
 
-echo "kunit: booting the test kernel (suites: $expect)" >&2
-set +e
-timeout --foreground "$timeout_s" qemu-system-x86_64 \
-	-nodefaults -no-reboot -display none -accel tcg -smp 2 -m 2048 \
-	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$out/initramfs.cpio.gz" \
-	-append "console=ttyS0 ignore_loglevel oops=panic panic=-1 ga_modules=${mods// /,} ga_params=$params" \
-	-serial "file:$out/console.log" -serial "file:$out/results.log" \
-	</dev/null >"$out/qemu.log" 2>&1
-rc=$?
-set -e
-if [ $rc -eq 124 ]; then
-	echo "kunit: QEMU did not finish within ${timeout_s}s" >&2
+# boot LABEL "EXTRA KERNEL ARGS" "MODULES" PARAMS: one QEMU run.
+boot() {
+	local label=$1 extra=$2 mods=$3 params=$4 rc
+	echo "kunit: booting the test kernel ($label: ${mods:-no modules}${params:+, params})" >&2
+	set +e
+	timeout --foreground "$timeout_s" qemu-system-x86_64 \
+		-nodefaults -no-reboot -display none -accel tcg -smp 2 -m 2048 \
+		-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$out/initramfs.cpio.gz" \
+		-append "console=ttyS0 ignore_loglevel oops=panic panic=-1 $extra ga_modules=${mods// /,} ga_params=${params:-0}" \
+		-serial "file:$out/console-$label.log" -serial "file:$out/results-$label.log" \
+		</dev/null >"$out/qemu-$label.log" 2>&1
+	rc=$?
+	set -e
+	[ $rc -ne 124 ] || echo "kunit: QEMU ($label) did not finish within ${timeout_s}s" >&2
+}
+
+# The suites that run under the second boot, with init_on_alloc and
+# init_on_free on.
+policy_suites="goalloc_api goalloc_stats"
+args=()
+if [ -n "$suite" ]; then
+	if [ "$suite" = goalloc_params ]; then
+		boot default "" "" 1
+	elif [ -n "${mod_of[$suite]:-}" ]; then
+		boot default "" "${mod_of[$suite]}" ""
+	else
+		echo "kunit: no suite '$suite' (have: goalloc_params ${!mod_of[*]})" >&2
+		exit 2
+	fi
+	args+=(--boot default "$out/results-default.log" "$out/console-default.log" "$suite")
+else
+	mods=$(printf '%s\n' "${mod_of[@]}" | sort -u | tr '\n' ' ')
+	boot default "" "${mods% }" 1
+	args+=(--boot default "$out/results-default.log" "$out/console-default.log"
+	       "goalloc_params ${!mod_of[*]}")
+	pmods=$(for s in $policy_suites; do echo "${mod_of[$s]}"; done | sort -u | tr '\n' ' ')
+	boot init_on "init_on_alloc=1 init_on_free=1" "${pmods% }" ""
+	args+=(--boot init_on "$out/results-init_on.log" "$out/console-init_on.log"
+	       "$policy_suites")
 fi
 
-python3 "$top/scripts/ktap.py" --results "$out/results.log" --console "$out/console.log" \
-	--expect $expect
+# Results of other test runs to report with these (make check: make run).
+for extra in ${GOALLOC_EXTRA_RESULTS:-}; do
+	args+=(--extra "$(basename "$extra" .status)" "$extra")
+done
+python3 "$top/scripts/ktap.py" "${args[@]}"
