@@ -209,13 +209,14 @@ static __always_inline void *ga_central_alloc(struct ga_mcentral *central,
 	return v;
 }
 
-/* An interrupt found the mcache busy: straight from the mcentral. */
+/*
+ * An interrupt found the mcache busy (ga_mcache_enter() returned NULL; the
+ * caller has re-enabled preemption): straight from the mcentral.
+ */
 static void *ga_alloc_nested(struct ga_mcentral *central, gfp_t gfp)
 {
-	void *v;
+	void *v = ga_mcentral_alloc_nested(central, gfp);
 
-	preempt_enable();
-	v = ga_mcentral_alloc_nested(central, gfp);
 	if (v) {
 		this_cpu_inc(*central->nalloc);
 		this_cpu_inc(ga.mcache->stats.nested_allocs);
@@ -228,8 +229,10 @@ static void *ga_alloc_small(unsigned int spc, gfp_t gfp)
 	struct ga_mcache *c = ga_mcache_enter();
 	void *v;
 
-	if (unlikely(!c))
+	if (unlikely(!c)) {
+		preempt_enable();
 		return ga_alloc_nested(&ga.central[spc], gfp);
+	}
 	v = ga_central_alloc(&ga.central[spc], c->alloc[spc], gfp);
 	ga_mcache_leave();
 	return v;
@@ -252,8 +255,10 @@ void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp)
 	if (unlikely(in_nmi()))
 		return NULL;
 	c = ga_mcache_enter();
-	if (unlikely(!c))
+	if (unlikely(!c)) {
+		preempt_enable();
 		return ga_alloc_nested(central, gfp);
+	}
 	v = ga_central_alloc(central, *this_cpu_ptr(central->slot), gfp);
 	ga_mcache_leave();
 	return v;
@@ -282,8 +287,8 @@ size_t ga_alloc_bulk_from(struct ga_mcentral *central, gfp_t gfp, size_t nr, voi
 		return 0;
 	c = ga_mcache_enter();
 	if (unlikely(!c)) {
+		preempt_enable();
 		for (i = 0; i < nr; i++) {
-			preempt_disable();
 			p[i] = ga_alloc_nested(central, gfp);
 			if (!p[i])
 				break;
@@ -307,7 +312,8 @@ static void *ga_alloc_large(size_t size, gfp_t gfp)
 	if (size > ga.heap.max_bytes)
 		return NULL;
 	/* kmalloc aligns power-of-two sizes to themselves; so does goalloc. */
-	s = ga_heap_alloc_span_aligned(&ga.heap, npages, is_power_of_2(size) ? size : 0,
+	s = ga_heap_alloc_span_aligned(&ga.heap, npages,
+				       is_power_of_2(size) ? min(size, GA_MAX_ALIGN) : 0,
 				       GA_SPAN_INIT, 0, gfp);
 	if (!s)
 		return NULL;
@@ -383,7 +389,7 @@ static unsigned int ga_tiny_block(struct ga_span *s, unsigned long block)
 	return (block - s->base) / GA_TINY_SIZE;
 }
 
-static void ga_free_index(struct ga_span *s, unsigned int idx);
+static __always_inline void ga_free_index(struct ga_span *s, unsigned int idx);
 
 /* Drop @bits from a block's live set; free the block when none is left. */
 static void ga_tiny_put(struct ga_span *s, unsigned int idx, unsigned int bits)
@@ -456,6 +462,7 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp)
 	}
 	c = ga_mcache_enter();
 	if (unlikely(!c)) {
+		preempt_enable();
 		v = ga_alloc_nested(&ga.central[GA_TINY_SPANCLASS], gfp);
 		if (v) {
 			struct ga_span *s = __ga_span_of(&ga.heap, v);
@@ -530,7 +537,7 @@ static void *ga_obj_addr(struct ga_span *s, unsigned int idx)
  * A free by the CPU that caches @s, with its mcache busy. Returns false if
  * @s is not this CPU's, and the free must go remote.
  */
-static bool ga_free_local(struct ga_span *s, unsigned int idx)
+static __always_inline bool ga_free_local(struct ga_span *s, unsigned int idx)
 {
 	/* Pairs with ga_central_cached(): owner is the cacher's. */
 	if (smp_load_acquire(&s->where) != GA_WHERE_CACHE ||
@@ -548,7 +555,7 @@ static bool ga_free_local(struct ga_span *s, unsigned int idx)
 }
 
 /* A free from anywhere else: mark it in remote_free, never wait. */
-static void ga_free_remote(struct ga_span *s, unsigned int idx)
+static noinline void ga_free_remote(struct ga_span *s, unsigned int idx)
 {
 	struct ga_mcentral *central = s->central;
 	unsigned int where;
@@ -574,7 +581,7 @@ static void ga_free_remote(struct ga_span *s, unsigned int idx)
  * that pins the CPU, and it is an RCU read-side section that keeps the
  * span's metadata from being reused meanwhile (see ga_central_release()).
  */
-static void ga_free_index(struct ga_span *s, unsigned int idx)
+static __always_inline void ga_free_index(struct ga_span *s, unsigned int idx)
 {
 	struct ga_mcache *c = this_cpu_ptr(ga.mcache);
 	bool done = false;
@@ -590,7 +597,17 @@ static void ga_free_index(struct ga_span *s, unsigned int idx)
 		ga_free_remote(s, idx);
 }
 
-static void ga_free_large(struct ga_span *s, const void *p)
+/* Wipe a freed object's bytes: for kfree_sensitive, or for init_on_free. */
+static void ga_wipe(const void *p, size_t n, bool sensitive)
+{
+	if (sensitive)
+		memzero_explicit((void *)p, n);
+	else
+		memset((void *)p, 0, n);
+}
+
+/* A large object: claim its span, wipe it if asked to, give it back. */
+static void ga_free_large(struct ga_span *s, const void *p, bool sensitive)
 {
 	if ((unsigned long)p != s->base) {
 		ga_refuse_free(GA_INTERIOR_FREE, p);
@@ -600,23 +617,24 @@ static void ga_free_large(struct ga_span *s, const void *p)
 		ga_refuse_free(GA_DOUBLE_FREE, p);
 		return;
 	}
-	if (want_init_on_free())
-		memset((void *)p, 0, ga_span_bytes(s));
+	if (sensitive || want_init_on_free())
+		ga_wipe(p, ga_span_bytes(s), sensitive);
 	ga_heap_free_span(&ga.heap, s);
 	this_cpu_inc(ga.mcache->stats.large_frees);
 }
 
 static size_t ga_tiny_extent(struct ga_span *s, unsigned int idx, unsigned int o);
 
-static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p)
+static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p, bool sensitive)
 {
 	unsigned int o = (unsigned long)p % GA_TINY_SIZE, bit = BIT(o), old;
 
-	if (want_init_on_free()) {
+	/* While its start bit is set, the object pins its block. */
+	if (sensitive || want_init_on_free()) {
 		size_t n = ga_tiny_extent(s, idx, o);
 
 		if (n)
-			memset((void *)p, 0, n);
+			ga_wipe(p, n, sensitive);
 	}
 	old = atomic_fetch_andnot(bit, &s->tiny_refs[idx]);
 	if (!(old & bit)) {
@@ -633,38 +651,29 @@ static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p)
 }
 
 /*
- * ga_free() with preemption disabled. @central, if not NULL, is the class
- * the object must belong to (goalloc_cache_free()).
+ * A small or tiny object of span @s, with preemption disabled. @central,
+ * if not NULL, is the class the object must belong to.
  */
-static void __ga_free(const void *p, struct ga_mcentral *central)
+static __always_inline void ga_free_small(struct ga_span *s, const void *p,
+					  struct ga_mcentral *central, bool sensitive)
 {
-	struct ga_span *s = __ga_span_of(&ga.heap, p);
 	unsigned long off;
 	unsigned int idx;
-	u8 state;
 
-	if (unlikely(!s)) {
-		ga_refuse_free(GA_INVALID_FREE, p);
-		return;
-	}
 	/* Pairs with the release that made the span's fields valid. */
-	state = smp_load_acquire(&s->state);
-	if (state == GA_SPAN_LARGE && !central) {
-		ga_free_large(s, p);
-		return;
-	}
-	if (unlikely(state != GA_SPAN_INUSE || (central && s->central != central))) {
+	if (unlikely(smp_load_acquire(&s->state) != GA_SPAN_INUSE ||
+		     (central && s->central != central))) {
 		ga_refuse_free(GA_INVALID_FREE, p);
 		return;
 	}
 	off = (unsigned long)p - s->base;
-	idx = ((u64)off * s->divmul) >> 32;
+	idx = likely(s->divmul) ? ((u64)off * s->divmul) >> 32 : off / s->elemsize;
 	if (unlikely(idx >= s->nelems)) {
 		ga_refuse_free(GA_INVALID_FREE, p);
 		return;
 	}
 	if (s->spanclass == GA_TINY_SPANCLASS) {
-		ga_free_tiny(s, idx, p);
+		ga_free_tiny(s, idx, p, sensitive);
 		return;
 	}
 	if (unlikely(off != (unsigned long)idx * s->elemsize)) {
@@ -672,9 +681,30 @@ static void __ga_free(const void *p, struct ga_mcentral *central)
 		return;
 	}
 	/* init_on_free wipes objects, but not constructed ones (as SLUB). */
-	if (want_init_on_free() && !s->central->ctor && ga_span_obj_allocated(s, idx))
-		memset((void *)p, 0, s->elemsize);
+	if ((sensitive || (want_init_on_free() && !s->central->ctor)) &&
+	    ga_span_obj_allocated(s, idx))
+		ga_wipe(p, s->elemsize, sensitive);
 	ga_free_index(s, idx);
+}
+
+/* ga_free() and friends. */
+static __always_inline void __ga_free(const void *p, struct ga_mcentral *central,
+				      bool sensitive)
+{
+	struct ga_span *s = __ga_span_of(&ga.heap, p);
+
+	if (unlikely(!s)) {
+		ga_refuse_free(GA_INVALID_FREE, p);
+		return;
+	}
+	/* Large spans need no RCU section: nothing runs on them after the claim. */
+	if (smp_load_acquire(&s->state) == GA_SPAN_LARGE && !central) {
+		ga_free_large(s, p, sensitive);
+		return;
+	}
+	preempt_disable();
+	ga_free_small(s, p, central, sensitive);
+	preempt_enable();
 }
 
 /**
@@ -684,17 +714,30 @@ static void __ga_free(const void *p, struct ga_mcentral *central)
  *
  * Double frees, pointers goalloc did not hand out and pointers inside an
  * object are refused: counted, reported (ratelimited), heap untouched.
- * The whole free runs with preemption disabled, an RCU read-side section
- * that keeps span metadata from being recycled under it. The object is
- * wiped first if want_init_on_free(), unless its cache has a constructor.
+ * A small object's free runs with preemption disabled, an RCU read-side
+ * section that keeps span metadata from being recycled under it. The
+ * object is wiped first if want_init_on_free(), unless its cache has a
+ * constructor.
  *
  * Context: Any context but NMI.
  */
 void ga_free(const void *p)
 {
-	preempt_disable();
-	__ga_free(p, NULL);
-	preempt_enable();
+	__ga_free(p, NULL, false);
+}
+
+/**
+ * ga_free_sensitive() - Free an object, wiping it first.
+ * @p: as for ga_free()
+ *
+ * The object's usable bytes are zeroed with memzero_explicit() once it is
+ * known to be a live object of goalloc's, so a refused free wipes nothing.
+ *
+ * Context: Any context but NMI.
+ */
+void ga_free_sensitive(const void *p)
+{
+	__ga_free(p, NULL, true);
 }
 
 /**
@@ -708,9 +751,7 @@ void ga_free(const void *p)
  */
 void ga_free_in(struct ga_mcentral *central, const void *p)
 {
-	preempt_disable();
-	__ga_free(p, central);
-	preempt_enable();
+	__ga_free(p, central, false);
 }
 
 /*
@@ -743,22 +784,26 @@ size_t ga_usable_size(const void *p)
 {
 	struct ga_span *s = __ga_span_of(&ga.heap, p);
 	unsigned long off;
+	size_t n = 0;
 	u8 state;
 
 	if (!s)
 		return 0;
+	preempt_disable();
 	/* Pairs with the release that made the span's fields valid. */
 	state = smp_load_acquire(&s->state);
-	if (state == GA_SPAN_LARGE)
-		return (unsigned long)p == s->base ? ga_span_bytes(s) : 0;
-	if (state != GA_SPAN_INUSE)
-		return 0;
 	off = (unsigned long)p - s->base;
-	if (s->spanclass == GA_TINY_SPANCLASS && off / GA_TINY_SIZE < s->nelems)
-		return ga_tiny_extent(s, off / GA_TINY_SIZE, off % GA_TINY_SIZE);
-	if (off % s->elemsize || off / s->elemsize >= s->nelems)
-		return 0;
-	return s->elemsize;
+	if (state == GA_SPAN_LARGE)
+		n = off ? 0 : ga_span_bytes(s);
+	else if (state != GA_SPAN_INUSE || !s->elemsize)
+		n = 0;
+	else if (s->spanclass == GA_TINY_SPANCLASS)
+		n = off / GA_TINY_SIZE < s->nelems ?
+		    ga_tiny_extent(s, off / GA_TINY_SIZE, off % GA_TINY_SIZE) : 0;
+	else if (!(off % s->elemsize) && off / s->elemsize < s->nelems)
+		n = s->elemsize;
+	preempt_enable();
+	return n;
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_usable_size);
 

@@ -157,6 +157,17 @@ static unsigned int ga_span_remote_count(struct ga_span *s)
 	return n;
 }
 
+/* Take @s off the partial or full list it is on. */
+static void ga_central_unlist(struct ga_mcentral *c, struct ga_span *s)
+{
+	lockdep_assert_held(&c->lock);
+	list_del(&s->list);
+	if (s->where == GA_WHERE_FULL)
+		c->nr_full--;
+	else
+		c->nr_partial--;
+}
+
 /*
  * Put an uncached span where it belongs after a sweep: back to the heap
  * if empty, else on the full or partial list. Then check npending, the
@@ -189,11 +200,7 @@ static void ga_central_place(struct ga_mcentral *c, struct ga_span *s)
 		pending = ga_span_remote_count(s);
 		if (!pending || (dest == GA_WHERE_PARTIAL && pending < s->alloc_count))
 			return;
-		list_del(&s->list);
-		if (dest == GA_WHERE_FULL)
-			c->nr_full--;
-		else
-			c->nr_partial--;
+		ga_central_unlist(c, s);
 	}
 }
 
@@ -224,8 +231,7 @@ struct ga_span *ga_mcentral_cache_span(struct ga_mcentral *c)
 
 	spin_lock_irqsave(&c->lock, flags);
 	while ((s = list_first_entry_or_null(&c->partial, struct ga_span, list))) {
-		list_del(&s->list);
-		c->nr_partial--;
+		ga_central_unlist(c, s);
 		ga_span_sweep(s);
 		if (s->alloc_count < s->nelems) {
 			ga_central_cached(c, s);
@@ -347,8 +353,7 @@ void *ga_mcentral_alloc_nested(struct ga_mcentral *c, gfp_t gfp)
 	spin_lock_irqsave(&c->lock, flags);
 	s = list_first_entry_or_null(&c->partial, struct ga_span, list);
 	if (s) {
-		list_del(&s->list);
-		c->nr_partial--;
+		ga_central_unlist(c, s);
 	} else {
 		spin_unlock_irqrestore(&c->lock, flags);
 		s = ga_mcentral_grow(c, gfp & ~__GFP_DIRECT_RECLAIM);
@@ -380,11 +385,7 @@ void ga_mcentral_notify(struct ga_mcentral *c, struct ga_span *s)
 	spin_lock_irqsave(&c->lock, flags);
 	if (READ_ONCE(s->state) == GA_SPAN_INUSE && READ_ONCE(s->central) == c &&
 	    (s->where == GA_WHERE_PARTIAL || s->where == GA_WHERE_FULL)) {
-		list_del(&s->list);
-		if (s->where == GA_WHERE_FULL)
-			c->nr_full--;
-		else
-			c->nr_partial--;
+		ga_central_unlist(c, s);
 		ga_central_place(c, s);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
@@ -411,7 +412,10 @@ unsigned long ga_mcentral_live_objects(struct ga_mcentral *c)
 	return n;
 }
 
-/* Go's divMagic, proven exact for every offset in the span, or 0. */
+/*
+ * Go's divMagic, proven exact for every offset in the span, or 0 if it is
+ * not (a few cache geometries): the free path then divides.
+ */
 static u32 ga_divmagic(u32 size, unsigned long span)
 {
 	u32 m = U32_MAX / size + 1;
@@ -435,9 +439,11 @@ static u32 ga_divmagic(u32 size, unsigned long span)
  * @nalloc: per-CPU allocation counter
  * @nfree: per-CPU free counter
  *
- * Spans of a power-of-two object size over a heap page are aligned to it.
+ * Spans of a power-of-two object size over a heap page are aligned to it
+ * (up to 4 MiB, kmalloc's largest).
  *
- * Return: 0, or -EINVAL for a geometry divMagic cannot index exactly.
+ * Return: 0, or -EINVAL for an object size under 8 or a span that holds
+ * no object or more than 1024.
  */
 int ga_mcentral_init(struct ga_mcentral *c, u8 spanclass, struct ga_heap *heap,
 		     u32 elemsize, u16 npages, struct ga_span *__percpu *slot,
@@ -458,12 +464,9 @@ int ga_mcentral_init(struct ga_mcentral *c, u8 spanclass, struct ga_heap *heap,
 	INIT_LIST_HEAD(&c->partial);
 	INIT_LIST_HEAD(&c->full);
 	if (elemsize > GA_PAGE_SIZE && is_power_of_2(elemsize))
-		c->align = elemsize;
+		c->align = min_t(u32, elemsize, GA_MAX_ALIGN);
 	if (elemsize < 8 || !c->nelems || c->nelems > GA_MAX_OBJS_PER_SPAN)
 		return -EINVAL;
-	/* One object per span: every offset is object 0. */
-	c->divmul = c->nelems == 1 ? 0 : ga_divmagic(elemsize, span);
-	if (c->nelems > 1 && !c->divmul)
-		return -EINVAL;
+	c->divmul = ga_divmagic(elemsize, span);
 	return 0;
 }

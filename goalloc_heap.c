@@ -50,6 +50,7 @@
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -984,7 +985,10 @@ static void ga_heap_reclaim_work(struct work_struct *work)
  * @npages: the run the caller needs
  *
  * Adds one region of max(heapArena, @npages rounded up to chunks), as
- * Go's mheap.grow does, unless another caller already made room.
+ * Go's mheap.grow does, unless another caller already made room. The
+ * region and its metadata are allocated as with GFP_NOIO whatever the
+ * caller's gfp: a GFP_NOFS or GFP_NOIO caller may wait for grow_lock, so
+ * its holder must never wait on filesystem or block I/O reclaim.
  *
  * Context: Process context; sleeps.
  * Return: 0 if a run of @npages is free now; -ENOSPC past the heap cap;
@@ -993,6 +997,7 @@ static void ga_heap_reclaim_work(struct work_struct *work)
 int ga_heap_grow(struct ga_heap *h, unsigned long npages)
 {
 	unsigned long flags, bytes;
+	unsigned int noio;
 	bool enough;
 	int ret;
 
@@ -1001,6 +1006,7 @@ int ga_heap_grow(struct ga_heap *h, unsigned long npages)
 		return -ENOSPC;
 	bytes = max(h->grow_bytes, round_up(npages << GA_PAGE_SHIFT, GA_CHUNK_BYTES));
 
+	noio = memalloc_noio_save();
 	mutex_lock(&h->grow_lock);
 	spin_lock_irqsave(&h->lock, flags);
 	enough = ga_pagealloc_largest_free(&h->pages) >= npages;
@@ -1013,6 +1019,7 @@ int ga_heap_grow(struct ga_heap *h, unsigned long npages)
 		h->stats.grow_failures++;
 	spin_unlock_irqrestore(&h->lock, flags);
 	mutex_unlock(&h->grow_lock);
+	memalloc_noio_restore(noio);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_grow);

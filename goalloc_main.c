@@ -190,20 +190,16 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kfree, GOALLOC_NS);
  * goalloc_kfree_sensitive() - Wipe and free memory from goalloc.
  * @p: as for goalloc_kfree()
  *
- * Zeroes all goalloc_ksize() bytes with memzero_explicit() first.
+ * Zeroes all goalloc_ksize() bytes with memzero_explicit() first, once @p
+ * is known to be a live object: a refused free wipes nothing.
  *
  * Context: Any context but NMI.
  */
 void goalloc_kfree_sensitive(const void *p)
 {
-	size_t n;
-
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	n = ga_usable_size(p);
-	if (n)
-		memzero_explicit((void *)p, n);
-	ga_free(p);
+	ga_free_sensitive(p);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_kfree_sensitive, GOALLOC_NS);
 

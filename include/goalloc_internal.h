@@ -32,6 +32,9 @@
 #define GA_ARENA_SHIFT		GA_CHUNK_SHIFT
 #define GA_ARENA_PAGES		GA_CHUNK_PAGES
 
+/* Power-of-two objects are aligned to their size up to this (kmalloc's largest). */
+#define GA_MAX_ALIGN		(4UL << 20)
+
 /* Hard ceiling for the heap cap: beyond it a parameter is absurd. */
 #define GA_HEAP_LIMIT		(64UL << 30)
 
@@ -155,7 +158,7 @@ struct ga_span {
 	u16 alloc_count;		/* allocated minus freed by the owner */
 	u16 nlocal;			/* bits in local_free */
 	u32 elemsize;			/* object size; usable size if large */
-	u32 divmul;			/* offset / elemsize == offset * divmul >> 32 */
+	u32 divmul;			/* offset / elemsize == offset * divmul >> 32; 0: divide */
 	u64 alloc_cache;		/* ~alloc_bits from freeindex, bit 0 first */
 	u64 *alloc_bits;		/* allocated as of the last sweep */
 	u64 *local_free;		/* freed by the owner since the sweep */
@@ -342,7 +345,7 @@ struct ga_mcentral {
 	u32 elemsize;
 	u16 nelems;
 	u16 npages;
-	u32 divmul;
+	u32 divmul;			/* 0 if inexact: divide */
 	u32 align;			/* span alignment in bytes, 0 if none */
 	void (*ctor)(void *obj);	/* goalloc_cache constructor */
 	struct ga_span *__percpu *slot;	/* each CPU's cached span */
@@ -425,6 +428,7 @@ void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp);
 size_t ga_alloc_bulk_from(struct ga_mcentral *central, gfp_t gfp, size_t nr, void **p);
 void ga_alloc_failed(size_t size, gfp_t gfp);
 void ga_free(const void *p);
+void ga_free_sensitive(const void *p);
 void ga_free_in(struct ga_mcentral *central, const void *p);
 size_t ga_usable_size(const void *p);
 int ga_drain_all(void);

@@ -201,6 +201,26 @@ static void api_kfree_sensitive(struct kunit *test)
 	}
 }
 
+/* A refused kfree_sensitive wipes nothing: the slot may be someone else's. */
+static void api_kfree_sensitive_refused(struct kunit *test)
+{
+	long dbl0 = counter(&ga.errors.double_free);
+	u8 *keep, *p;
+
+	migrate_disable();
+	keep = goalloc_kmalloc(700, GFP_KERNEL);
+	p = goalloc_kmalloc(700, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_kfree(p);
+	memset(p, 0x6b, 700);	/* a free slot: what a stale writer leaves */
+	goalloc_kfree_sensitive(p);
+	KUNIT_EXPECT_EQ(test, counter(&ga.errors.double_free) - dbl0, 1L);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x6b, 700));
+	goalloc_kfree(keep);
+	migrate_enable();
+}
+
 static void api_ksize(struct kunit *test)
 {
 	static const struct { size_t ask, want; } cases[] = {
@@ -427,14 +447,16 @@ static void cache_isolation(struct kunit *test)
 /* Go's rule for span size: the fewest pages whose unused tail is <= 1/8. */
 static void cache_span_geometry(struct kunit *test)
 {
+	long interior0 = counter(&ga.errors.interior_free);
+	/* 49200: 2 objects in 13 pages, where divMagic is inexact. */
 	static const unsigned int sizes[] = { 8, 100, 700, 1500, 3000, 9000, 20000, 40000,
-					      65536, 1000000 };
+					      49200, 65536, 1000000 };
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		struct goalloc_cache *c;
 		unsigned long span, elem;
-		void *p;
+		void *p, *q;
 
 		c = goalloc_cache_create("ga_test_geom", sizes[i], 0, 0, NULL);
 		KUNIT_ASSERT_NOT_NULL(test, c);
@@ -449,14 +471,22 @@ static void cache_span_geometry(struct kunit *test)
 		}
 		KUNIT_EXPECT_EQ(test, c->central.nelems, (u16)(span / elem));
 		p = goalloc_cache_alloc(c, GFP_KERNEL);
+		q = goalloc_cache_alloc(c, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_ASSERT_NOT_NULL(test, q);
 		memset(p, 0x2d, sizes[i]);
 		KUNIT_EXPECT_EQ(test, goalloc_ksize(p), (size_t)elem);
 		if (is_power_of_2(elem))
 			KUNIT_EXPECT_EQ(test, (unsigned long)p % elem, 0UL);
+		/* Interior pointers are refused whether divMagic or division indexes. */
+		goalloc_cache_free(c, p + elem / 2);
 		goalloc_cache_free(c, p);
+		goalloc_cache_free(c, q);
 		goalloc_cache_destroy(c);
 	}
+	KUNIT_EXPECT_EQ(test, counter(&ga.errors.interior_free) - interior0,
+			(long)ARRAY_SIZE(sizes));
+	KUNIT_EXPECT_EQ(test, counter(&ga.errors.cache_leaks), 0L);
 }
 
 static void cache_alignment(struct kunit *test)
@@ -589,6 +619,7 @@ static struct kunit_case api_cases[] = {
 	KUNIT_CASE(api_array_overflow),
 	KUNIT_CASE(api_krealloc_paths),
 	KUNIT_CASE(api_kfree_sensitive),
+	KUNIT_CASE(api_kfree_sensitive_refused),
 	KUNIT_CASE(api_ksize),
 	KUNIT_CASE(api_alignment),
 	KUNIT_CASE(api_gfp_nowarn),

@@ -1008,12 +1008,15 @@ static void free_irq_context(struct kunit *test)
 static void free_nested_path(struct kunit *test)
 {
 	static const size_t sizes[] = { 8, 16, 250, 2000, 32768 };
-	void *p[ARRAY_SIZE(sizes)], *t;
-	struct ga_mcache *c;
+	struct goalloc_cache *cache = goalloc_cache_create("ga_test_nested", 72, 0, 0, NULL);
+	void *p[ARRAY_SIZE(sizes)], *t, *b[4] = {};
 	struct errs e0 = errs_now();
-	int i;
+	int i, pc, nb;
+	struct ga_mcache *c;
 
+	KUNIT_ASSERT_NOT_NULL(test, cache);
 	preempt_disable();
+	pc = preempt_count();
 	c = this_cpu_ptr(ga.mcache);
 	WRITE_ONCE(c->busy, 1);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
@@ -1022,15 +1025,21 @@ static void free_nested_path(struct kunit *test)
 			memset(p[i], 0x42, sizes[i]);
 	}
 	t = goalloc_kmalloc_tiny(5, GFP_ATOMIC);
+	nb = goalloc_cache_alloc_bulk(cache, GFP_ATOMIC, ARRAY_SIZE(b), b);
+	KUNIT_EXPECT_EQ(test, preempt_count(), pc);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		goalloc_kfree(p[i]);
 	goalloc_kfree(t);
+	goalloc_cache_free_bulk(cache, nb, b);
+	KUNIT_EXPECT_EQ(test, preempt_count(), pc);
 	WRITE_ONCE(c->busy, 0);
 	preempt_enable();
+	goalloc_cache_destroy(cache);
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		KUNIT_EXPECT_NOT_NULL(test, p[i]);
 	KUNIT_EXPECT_NOT_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, nb, (int)ARRAY_SIZE(b));
 	expect_errs(test, e0, 0, 0, 0);
 	/*
 	 * Freed objects are really free: a second free is refused, as a

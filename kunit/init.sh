@@ -161,6 +161,9 @@ if [ -w $kml ]; then
 	echo "GOALLOC-KMEMLEAK-END" >&3
 fi
 
+# How full lockdep's tables got (on the console, for diagnosis).
+[ -r /proc/lockdep_stats ] && grep -E "lock-classes|direct dependencies|dependency chains|chain lock|stack-trace entries" /proc/lockdep_stats
+
 echo "GOALLOC-DONE" >&3
 sync
 reboot -f
