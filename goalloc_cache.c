@@ -71,6 +71,7 @@ EXPORT_SYMBOL_IF_KUNIT(ga_emptyspan);
  * ga_size_class() - The smallest size class that fits @size.
  * @size: 1 .. GA_MAX_SMALL_SIZE
  *
+ * Context: Any context.
  * Return: the size class.
  */
 unsigned int ga_size_class(size_t size)

@@ -93,6 +93,9 @@ static inline u64 ga_range_step(unsigned int *i, unsigned int *n, unsigned int *
  * @b: the chunk's bitmap
  * @i: first page
  * @n: number of pages; @i + @n <= 512
+ *
+ * Context: Any context; @b is the caller's to serialise.
+ * Return: nothing.
  */
 void ga_pallocbits_alloc_range(struct ga_pallocbits *b, unsigned int i, unsigned int n)
 {
@@ -111,6 +114,9 @@ EXPORT_SYMBOL_IF_KUNIT(ga_pallocbits_alloc_range);
  * @b: the chunk's bitmap
  * @i: first page
  * @n: number of pages; @i + @n <= 512
+ *
+ * Context: Any context; @b is the caller's to serialise.
+ * Return: nothing.
  */
 void ga_pallocbits_free_range(struct ga_pallocbits *b, unsigned int i, unsigned int n)
 {
@@ -130,6 +136,7 @@ EXPORT_SYMBOL_IF_KUNIT(ga_pallocbits_free_range);
  * @i: first page
  * @n: number of pages; @i + @n <= 512
  *
+ * Context: Any context; @b is the caller's to serialise.
  * Return: the number of set bits in the range.
  */
 unsigned int ga_pallocbits_popcount(const struct ga_pallocbits *b, unsigned int i,
@@ -179,6 +186,7 @@ static unsigned int ga_find_run64(u64 c, unsigned int n)
  * ga_pallocbits_summarize() - Summarise a chunk's free pages.
  * @b: the chunk's bitmap
  *
+ * Context: Any context; @b is the caller's to serialise.
  * Return: the free pages at the start, the longest free run and the free
  * pages at the end of the chunk.
  */
@@ -221,6 +229,7 @@ EXPORT_SYMBOL_IF_KUNIT(ga_pallocbits_summarize);
  * @npages: run length, 1 .. 512
  * @search: no free page lies below this index
  *
+ * Context: Any context; @b is the caller's to serialise.
  * Return: the lowest index of @npages free pages, or %GA_NO_PAGE as an
  * unsigned int (~0U) if there is none.
  */
@@ -456,6 +465,7 @@ EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_alloc);
  * never frees such a run, so it means corrupt metadata.
  *
  * Context: @pa->lock held.
+ * Return: nothing.
  */
 void ga_pagealloc_free(struct ga_pagealloc *pa, unsigned long page, unsigned long npages)
 {
@@ -478,6 +488,7 @@ EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_free);
  * @nchunks: number of chunks
  *
  * Context: @pa->lock held.
+ * Return: nothing.
  */
 void ga_pagealloc_grow(struct ga_pagealloc *pa, unsigned int chunk, unsigned int nchunks)
 {
@@ -501,6 +512,7 @@ EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_grow);
  * The chunks become as if never grown: fully allocated, no memory behind.
  *
  * Context: @pa->lock held.
+ * Return: nothing.
  */
 void ga_pagealloc_shrink(struct ga_pagealloc *pa, unsigned int chunk, unsigned int nchunks)
 {
@@ -600,6 +612,7 @@ EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_init);
  * @pa: the page allocator
  *
  * Context: Process context.
+ * Return: nothing.
  */
 void ga_pagealloc_destroy(struct ga_pagealloc *pa)
 {
@@ -1290,6 +1303,7 @@ void ga_heap_free_bits(struct ga_heap *h, struct ga_span *s)
  * @largest_free: longest run of free pages
  *
  * Context: Any context.
+ * Return: nothing.
  */
 void ga_heap_read_stats(struct ga_heap *h, struct ga_heap_stats *st,
 			unsigned long *mapped, unsigned long *free_pages,
@@ -1387,6 +1401,7 @@ EXPORT_SYMBOL_IF_KUNIT(ga_heap_init);
  * @h: the heap; no span may be used afterwards
  *
  * Context: Process context.
+ * Return: nothing.
  */
 void ga_heap_destroy(struct ga_heap *h)
 {

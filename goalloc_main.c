@@ -177,6 +177,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_ksize, GOALLOC_NS);
  * the object is wiped first (not a constructed cache object).
  *
  * Context: Any context but NMI.
+ * Return: nothing; a refused call is counted in the statistics.
  */
 void goalloc_kfree(const void *p)
 {
@@ -194,6 +195,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kfree, GOALLOC_NS);
  * is known to be a live object: a refused free wipes nothing.
  *
  * Context: Any context but NMI.
+ * Return: nothing; a refused call is counted in the statistics.
  */
 void goalloc_kfree_sensitive(const void *p)
 {
@@ -362,6 +364,7 @@ static void ga_cache_free_struct(struct goalloc_cache *cache)
  * still safe.
  *
  * Context: Process context; sleeps.
+ * Return: nothing; objects left behind are reported and counted.
  */
 void goalloc_cache_destroy(struct goalloc_cache *cache)
 {
@@ -446,6 +449,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_zalloc, GOALLOC_NS);
  * double, foreign and interior frees.
  *
  * Context: Any context but NMI.
+ * Return: nothing; a refused call is counted in the statistics.
  */
 void goalloc_cache_free(struct goalloc_cache *cache, void *p)
 {
@@ -491,6 +495,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_alloc_bulk, GOALLOC_NS);
  * @p: the objects
  *
  * Context: Any context but NMI.
+ * Return: nothing; a refused call is counted in the statistics.
  */
 void goalloc_cache_free_bulk(struct goalloc_cache *cache, size_t nr, void **p)
 {
