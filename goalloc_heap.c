@@ -13,9 +13,11 @@
  *
  * The page allocator numbers pages, not addresses: chunk c holds heap
  * pages c * 512 .. c * 512 + 511, and the heap records where each chunk's
- * memory lies. Each region starts one chunk past the previous one; the
- * chunk in between is never grown, stays allocated, and keeps runs from
- * crossing from one vmalloc region into another.
+ * memory lies. Each region takes a run of chunk numbers with an unused
+ * number on either side; unused chunks are never grown, stay allocated,
+ * and keep runs from crossing from one vmalloc region into another. A
+ * region other than the initial arena whose pages all become free goes
+ * back to vmalloc from a delayed work item, and its numbers are reused.
  *
  * Every page of a span in use maps back to the span through the span
  * table: arenas[L1][L2] indexes 4 MiB windows of the vmalloc address
@@ -37,8 +39,9 @@
  *   may run in any context, hardirq included.
  * - Growth calls vmalloc and may sleep: ga_heap_alloc_span() grows the
  *   heap only when its gfp allows blocking; atomic callers get NULL when
- *   the heap is full. Growth is serialised by heap->grow_lock and
- *   published under heap->lock.
+ *   the heap is full. Growth is serialised by heap->grow_lock, runs as
+ *   GFP_NOIO, and is published under heap->lock; returning a region takes
+ *   the same locks in the same order.
  *
  * Lock order: heap->grow_lock (mutex) -> heap->lock (spinlock, irqsave).
  * The fixalloc lock is a leaf, never held with heap->lock.
