@@ -358,27 +358,24 @@ void ga_alloc_failed(size_t size, gfp_t gfp)
  */
 void *ga_malloc(size_t size, gfp_t gfp)
 {
-	size_t usable;
+	unsigned int spc = 0;
 	void *v;
 
 	might_alloc(gfp);
 	if (unlikely(!size || in_nmi())) {
 		v = NULL;
 	} else if (size <= GA_MAX_SMALL_SIZE) {
-		unsigned int spc = ga_size_class(size);
-
+		spc = ga_size_class(size);
 		v = ga_alloc_small(spc, gfp);
-		usable = ga_class_to_size[spc];
 	} else {
 		v = ga_alloc_large(size, gfp);
-		usable = round_up(size, GA_PAGE_SIZE);
 	}
 	if (unlikely(!v)) {
 		ga_alloc_failed(size, gfp);
 		return NULL;
 	}
 	if (want_init_on_alloc(gfp))
-		memset(v, 0, usable);
+		memset(v, 0, spc ? ga_class_to_size[spc] : round_up(size, GA_PAGE_SIZE));
 	return v;
 }
 
@@ -652,18 +649,17 @@ static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p, boo
 }
 
 /*
- * A small or tiny object of span @s, with preemption disabled. @central,
- * if not NULL, is the class the object must belong to.
+ * A small or tiny object of span @s, whose state the caller loaded, with
+ * preemption disabled. @central, if not NULL, is the class the object
+ * must belong to.
  */
-static __always_inline void ga_free_small(struct ga_span *s, const void *p,
+static __always_inline void ga_free_small(struct ga_span *s, u8 state, const void *p,
 					  struct ga_mcentral *central, bool sensitive)
 {
 	unsigned long off;
 	unsigned int idx;
 
-	/* Pairs with the release that made the span's fields valid. */
-	if (unlikely(smp_load_acquire(&s->state) != GA_SPAN_INUSE ||
-		     (central && s->central != central))) {
+	if (unlikely(state != GA_SPAN_INUSE || (central && s->central != central))) {
 		ga_refuse_free(GA_INVALID_FREE, p);
 		return;
 	}
@@ -693,18 +689,21 @@ static __always_inline void __ga_free(const void *p, struct ga_mcentral *central
 				      bool sensitive)
 {
 	struct ga_span *s = __ga_span_of(&ga.heap, p);
+	u8 state;
 
 	if (unlikely(!s)) {
 		ga_refuse_free(GA_INVALID_FREE, p);
 		return;
 	}
+	/* Pairs with the release that made the span's fields valid. */
+	state = smp_load_acquire(&s->state);
 	/* Large spans need no RCU section: nothing runs on them after the claim. */
-	if (smp_load_acquire(&s->state) == GA_SPAN_LARGE && !central) {
+	if (state == GA_SPAN_LARGE && !central) {
 		ga_free_large(s, p, sensitive);
 		return;
 	}
 	preempt_disable();
-	ga_free_small(s, p, central, sensitive);
+	ga_free_small(s, state, p, central, sensitive);
 	preempt_enable();
 }
 

@@ -144,7 +144,6 @@ static void ga_central_release(struct ga_mcentral *c, struct ga_span *s)
 	/* Frees that load the state from now on refuse the span. */
 	smp_store_release(&s->state, GA_SPAN_INIT);
 	ga_heap_free_span_rcu(c->heap, s);
-	c->nr_released++;
 }
 
 /* Remote frees not swept yet; npending only approximates it. */
@@ -292,15 +291,11 @@ void ga_mcentral_adopt(struct ga_mcentral *c, struct ga_span *s, bool cache)
  */
 struct ga_span *ga_mcentral_grow(struct ga_mcentral *c, gfp_t gfp)
 {
-	unsigned long flags;
 	struct ga_span *s;
 	unsigned int i;
 
-	if (c->align)
-		s = ga_heap_alloc_span_aligned(c->heap, c->npages, c->align, GA_SPAN_INIT,
-					       c->spanclass, gfp);
-	else
-		s = ga_heap_alloc_span(c->heap, c->npages, GA_SPAN_INIT, c->spanclass, gfp);
+	s = ga_heap_alloc_span_aligned(c->heap, c->npages, c->align, GA_SPAN_INIT,
+				       c->spanclass, gfp);
 	if (!s)
 		return NULL;
 	s->central = c;
@@ -324,10 +319,6 @@ struct ga_span *ga_mcentral_grow(struct ga_mcentral *c, gfp_t gfp)
 			c->ctor((void *)(s->base + (unsigned long)i * s->elemsize));
 	/* Object fields before the state that lets frees use them. */
 	smp_store_release(&s->state, GA_SPAN_INUSE);
-
-	spin_lock_irqsave(&c->lock, flags);
-	c->nr_grown++;
-	spin_unlock_irqrestore(&c->lock, flags);
 	return s;
 }
 

@@ -1054,14 +1054,13 @@ static void ga_span_init_locked(struct ga_heap *h, struct ga_span *s, unsigned l
 	s->spanclass = spanclass;
 	s->state = state;
 	s->heap = h;
-	s->large = !spanclass;
 	s->alloc_bits = NULL;
 	/* Publish the initialised span before the table points at it. */
 	smp_wmb();
 	ga_span_table_set(h, s, s);
 	h->stats.spans_inuse++;
 	h->stats.pages_inuse += npages;
-	if (s->large) {
+	if (!spanclass) {
 		h->stats.large_spans++;
 		h->stats.large_pages += npages;
 	}
@@ -1176,7 +1175,7 @@ static bool ga_heap_unmap_span(struct ga_heap *h, struct ga_span *s)
 	ga_span_table_set(h, s, NULL);
 	h->stats.spans_inuse--;
 	h->stats.pages_inuse -= s->npages;
-	if (s->large) {
+	if (!s->spanclass) {
 		h->stats.large_spans--;
 		h->stats.large_pages -= s->npages;
 	}

@@ -150,7 +150,6 @@ struct ga_span {
 	unsigned int npages;
 	u8 state;			/* enum ga_span_state */
 	u8 spanclass;			/* 0 for large spans */
-	bool large;			/* a large object's span */
 	u16 nelems;			/* objects in the span */
 	unsigned int where;		/* enum ga_span_where */
 	int owner;			/* CPU caching it, if where is CACHE */
@@ -356,8 +355,6 @@ struct ga_mcentral {
 	unsigned long nr_partial;
 	unsigned long nr_full;
 	unsigned long nr_cached;	/* spans in mcaches */
-	unsigned long nr_grown;		/* spans taken from the heap, ever */
-	unsigned long nr_released;	/* empty spans given back, ever */
 } ____cacheline_aligned_in_smp;
 
 int ga_mcentral_init(struct ga_mcentral *c, u8 spanclass, struct ga_heap *heap,
