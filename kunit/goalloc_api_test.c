@@ -24,6 +24,7 @@
 
 #include "goalloc.h"
 #include "goalloc_internal.h"
+#include "goalloc_test.h"
 
 MODULE_IMPORT_NS(GOALLOC_NS);
 MODULE_IMPORT_NS(GOALLOC_KUNIT_NS);
@@ -31,15 +32,6 @@ MODULE_IMPORT_NS(GOALLOC_KUNIT_NS);
 static long counter(atomic_long_t *c)
 {
 	return atomic_long_read(c);
-}
-
-static unsigned long heap_pages_inuse(void)
-{
-	struct ga_heap_stats st;
-	unsigned long mapped, free_pages, largest;
-
-	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
-	return st.pages_inuse;
 }
 
 /*
@@ -575,12 +567,12 @@ static void cache_bulk_partial_failure(struct kunit *test)
 	p = kunit_kcalloc(test, nr, sizeof(*p), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	pages0 = heap_pages_inuse();
+	pages0 = ga_test_pages_inuse();
 	fail0 = counter(&ga.errors.alloc_fail);
 	KUNIT_EXPECT_EQ(test, goalloc_cache_alloc_bulk(c, GFP_NOWAIT | __GFP_NOWARN, nr, p), 0);
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.alloc_fail) - fail0, 1L);
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	KUNIT_EXPECT_EQ(test, heap_pages_inuse(), pages0);
+	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse(), pages0);
 	KUNIT_EXPECT_EQ(test, goalloc_cache_alloc_bulk(c, GFP_KERNEL, 2, p), 2);
 	goalloc_cache_free_bulk(c, 2, p);
 	goalloc_cache_destroy(c);

@@ -36,6 +36,7 @@
 
 #include "goalloc.h"
 #include "goalloc_internal.h"
+#include "goalloc_test.h"
 
 MODULE_IMPORT_NS(GOALLOC_NS);
 MODULE_IMPORT_NS(GOALLOC_KUNIT_NS);
@@ -67,15 +68,6 @@ static void expect_errs(struct kunit *test, struct errs before, long dbl, long i
 	KUNIT_EXPECT_EQ_MSG(test, now.dbl - before.dbl, dbl, "double frees");
 	KUNIT_EXPECT_EQ_MSG(test, now.invalid - before.invalid, invalid, "invalid frees");
 	KUNIT_EXPECT_EQ_MSG(test, now.interior - before.interior, interior, "interior frees");
-}
-
-static unsigned long heap_pages_inuse(void)
-{
-	struct ga_heap_stats st;
-	unsigned long mapped, free_pages, largest;
-
-	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
-	return st.pages_inuse;
 }
 
 static unsigned long heap_largest_free(void)
@@ -412,13 +404,13 @@ static void object_many_spans(struct kunit *test)
 	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	pages0 = heap_pages_inuse();
+	pages0 = ga_test_pages_inuse();
 	for (i = 0; i < n; i++) {
 		objs[i] = goalloc_kmalloc(ga_class_to_size[c], GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
 		fill(objs[i], ga_class_to_size[c], i);
 	}
-	KUNIT_EXPECT_GE(test, heap_pages_inuse(), pages0 + 10);
+	KUNIT_EXPECT_GE(test, ga_test_pages_inuse(), pages0 + 10);
 	for (i = 0; i < n; i++) {
 		if (!intact(objs[i], ga_class_to_size[c], i)) {
 			KUNIT_FAIL(test, "object %u overwritten", i);
@@ -430,7 +422,7 @@ static void object_many_spans(struct kunit *test)
 	for (i = 1; i < n; i += 2)
 		goalloc_kfree(objs[i]);
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	KUNIT_EXPECT_EQ(test, heap_pages_inuse(), pages0);
+	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse(), pages0);
 }
 
 /* One object of every class per round, freed in shuffled order. */
@@ -581,7 +573,7 @@ static void object_large(struct kunit *test)
 	void *p, *q;
 
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	pages0 = heap_pages_inuse();
+	pages0 = ga_test_pages_inuse();
 	p = goalloc_kmalloc(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	largest0 = heap_largest_free();
@@ -590,7 +582,7 @@ static void object_large(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->state, (u8)GA_SPAN_LARGE);
 	KUNIT_EXPECT_EQ(test, (unsigned long)p, s->base);
 	KUNIT_EXPECT_EQ(test, ga_usable_size(p), (size_t)round_up(size, GA_PAGE_SIZE));
-	KUNIT_EXPECT_EQ(test, heap_pages_inuse(), pages0 + DIV_ROUND_UP(size, GA_PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse(), pages0 + DIV_ROUND_UP(size, GA_PAGE_SIZE));
 	fill(p, ga_usable_size(p), 7);
 	KUNIT_EXPECT_PTR_EQ(test, ga_span_of(&ga.heap, p + ga_usable_size(p) - 1), s);
 
@@ -600,7 +592,7 @@ static void object_large(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, intact(p, ga_usable_size(p), 7));
 	goalloc_kfree(q);
 	goalloc_kfree(p);
-	KUNIT_EXPECT_EQ(test, heap_pages_inuse(), pages0);
+	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse(), pages0);
 	KUNIT_EXPECT_GE(test, heap_largest_free(), largest0 + DIV_ROUND_UP(size, GA_PAGE_SIZE));
 	KUNIT_EXPECT_PTR_EQ(test, goalloc_kmalloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
 }
@@ -883,7 +875,7 @@ static void free_cross_cpu(struct kunit *test)
 	if (cpus[1] >= nr_cpu_ids)
 		kunit_skip(test, "needs two CPUs");
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	pages0 = heap_pages_inuse();
+	pages0 = ga_test_pages_inuse();
 	e0 = errs_now();
 	for (i = 0; i < 2; i++) {
 		struct task_struct *t;
@@ -905,7 +897,7 @@ static void free_cross_cpu(struct kunit *test)
 	}
 	expect_errs(test, e0, 0, 0, 0);
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	KUNIT_EXPECT_EQ(test, heap_pages_inuse(), pages0);
+	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse(), pages0);
 }
 
 struct irq_alloc {
@@ -1060,7 +1052,7 @@ static void free_cpu_offline(struct kunit *test)
 	if (cpu == 0)
 		kunit_skip(test, "needs a second CPU that can go offline");
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	pages0 = heap_pages_inuse();
+	pages0 = ga_test_pages_inuse();
 	for (i = 0; i < ARRAY_SIZE(p); i++) {
 		p[i] = run_on_cpu(cpu, alloc_on_cpu, &size);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p[i]);
@@ -1076,7 +1068,7 @@ static void free_cpu_offline(struct kunit *test)
 		goalloc_kfree(p[i]);
 	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	KUNIT_EXPECT_EQ(test, heap_pages_inuse(), pages0);
+	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse(), pages0);
 }
 
 /*
@@ -1094,7 +1086,7 @@ static void free_stale_pending_count(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, ga_class_to_nelems[c], 1);
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	pages0 = heap_pages_inuse();
+	pages0 = ga_test_pages_inuse();
 	migrate_disable();
 	p = goalloc_kmalloc(ga_class_to_size[c], GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -1108,7 +1100,7 @@ static void free_stale_pending_count(struct kunit *test)
 	goalloc_kfree(p);
 	goalloc_kfree(q);
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	KUNIT_EXPECT_EQ(test, heap_pages_inuse(), pages0);
+	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse(), pages0);
 }
 
 static struct kunit_case free_cases[] = {
@@ -1170,7 +1162,7 @@ static void model_random_ops(struct kunit *test)
 	sh = kvcalloc(SLOTS, sizeof(*sh), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sh);
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	pages0 = heap_pages_inuse();
+	pages0 = ga_test_pages_inuse();
 	e0 = errs_now();
 	prandom_seed_state(&rnd, 0x6f616c6c);
 
@@ -1209,7 +1201,7 @@ static void model_random_ops(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bad, 0UL);
 	expect_errs(test, e0, 0, 0, 0);
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	KUNIT_EXPECT_EQ(test, heap_pages_inuse(), pages0);
+	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse(), pages0);
 	KUNIT_EXPECT_EQ(test, central_spans(), 0UL);
 }
 

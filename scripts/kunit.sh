@@ -68,7 +68,7 @@ cp "$top/kunit/init.sh" "$out/root/init"
 		echo "file /lib/goalloc/$(basename "$f") $f 644 0 0"
 	done
 } >"$out/initramfs.list"
-"$kdir/usr/gen_init_cpio" "$out/initramfs.list" | gzip -1 >"$out/initramfs.cpio.gz"
+python3 "$top/scripts/mkinitramfs.py" "$out/initramfs.list" "$out/initramfs.cpio.gz"
 
 # boot LABEL "EXTRA KERNEL ARGS" "MODULES" PARAMS: one QEMU run.
 boot() {
