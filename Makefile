@@ -23,8 +23,14 @@ run:
 shell:
 	./scripts/run.sh --shell
 
-# Rerun the KUnit suites on the cached test kernel; SUITE=name runs one.
+# Rerun the KUnit suites on the cached test kernels; SUITE=name runs one.
 kunit:
 	./scripts/kunit.sh $(if $(SUITE),--suite $(SUITE))
 
-.PHONY: all modules clean check kunit run shell
+# The torture suite alone for MINUTES minutes (default 10), on 4 CPUs.
+MINUTES ?= 10
+torture:
+	./scripts/deps.sh
+	./scripts/kunit.sh --torture $(MINUTES)
+
+.PHONY: all modules clean check kunit torture run shell

@@ -25,7 +25,9 @@
  * records its own frees in local_free, anyone else in remote_free
  * atomically (see goalloc_central.c for why that never waits). Double
  * frees, pointers goalloc did not hand out and interior pointers are
- * refused and counted; the heap is not touched.
+ * refused and counted; the heap is not touched. A remote free checks its
+ * object only outside a sweep and leaves the rest to the sweep, which
+ * refuses what was freed twice (ga_remote_free_valid(), ga_span_sweep()).
  *
  * Large objects (over 32 KiB) get a span of their own from the heap
  * (Go's allocLarge) and go straight back to it.
@@ -38,8 +40,10 @@
  *
  * Concurrency contract: an mcache is changed only by its CPU with
  * preemption disabled and busy set, or by the CPU-hotplug teardown after
- * its CPU died. Everything here may run in any context but NMI; only
- * gfp flags that allow blocking may sleep (to grow the heap).
+ * its CPU died. Everything here may run in any context; calls from NMI
+ * are refused and counted, since an NMI may interrupt the holder of any
+ * lock below. Only gfp flags that allow blocking may sleep (to grow the
+ * heap).
  *
  * Lock order: none held here; mcentral->lock -> heap->lock below.
  */
@@ -125,6 +129,11 @@ static __always_inline void *ga_next_free_fast(struct ga_span *s)
 	return (void *)(s->base + (unsigned long)result * s->elemsize);
 }
 
+static void *ga_obj_addr(struct ga_span *s, unsigned int idx)
+{
+	return (void *)(s->base + (unsigned long)idx * s->elemsize);
+}
+
 /* Frees since the last sweep make reusing the span in place worth it. */
 static bool ga_span_worth_sweeping(struct ga_span *s)
 {
@@ -145,7 +154,6 @@ static noinline void *ga_mcache_next_free(struct ga_mcentral *central, gfp_t gfp
 	struct ga_span *s;
 	unsigned int idx;
 
-retry:
 	s = *slot;
 	idx = ga_span_next_free_index(s);
 	if (idx < s->nelems)
@@ -166,6 +174,7 @@ retry:
 		/* Growing the heap may sleep: leave the mcache meanwhile. */
 		ga_mcache_leave();
 		s = ga_mcentral_grow(central, gfp);
+		ga_test_point(GA_TP_REFILL_GROWN, central);
 		preempt_disable();
 		this_cpu_write(ga.mcache->busy, 1);
 		barrier();
@@ -173,9 +182,15 @@ retry:
 		if (!s)
 			return NULL;
 		if (*slot != &ga_emptyspan) {
-			/* Another task refilled this class meanwhile. */
+			/*
+			 * Another task refilled this class meanwhile. Keep the
+			 * span grown for us (and constructed): our object comes
+			 * from it, and it goes on the partial list.
+			 */
+			idx = ga_span_next_free_index(s);
+			s->alloc_count++;
 			ga_mcentral_adopt(central, s, false);
-			goto retry;
+			return ga_obj_addr(s, idx);
 		}
 		ga_mcentral_adopt(central, s, true);
 	} else if (!s) {
@@ -190,7 +205,7 @@ retry:
 		return NULL;
 found:
 	s->alloc_count++;
-	return (void *)(s->base + (unsigned long)idx * s->elemsize);
+	return ga_obj_addr(s, idx);
 }
 
 /*
@@ -252,9 +267,11 @@ void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp)
 	struct ga_mcache *c;
 	void *v;
 
-	might_alloc(gfp);
-	if (unlikely(in_nmi()))
+	if (unlikely(in_nmi())) {
+		ga_refuse_nmi();
 		return NULL;
+	}
+	might_alloc(gfp);
 	c = ga_mcache_enter();
 	if (unlikely(!c)) {
 		preempt_enable();
@@ -283,9 +300,11 @@ size_t ga_alloc_bulk_from(struct ga_mcentral *central, gfp_t gfp, size_t nr, voi
 	struct ga_mcache *c;
 	size_t i = 0;
 
-	might_alloc(gfp);
-	if (unlikely(in_nmi()))
+	if (unlikely(in_nmi())) {
+		ga_refuse_nmi();
 		return 0;
+	}
+	might_alloc(gfp);
 	c = ga_mcache_enter();
 	if (unlikely(!c)) {
 		preempt_enable();
@@ -322,9 +341,12 @@ static void *ga_alloc_large(size_t size, gfp_t gfp)
 	s->nelems = 1;
 	s->elemsize = 0;
 	s->where = GA_WHERE_LARGE;
+	/* The state and its count at once, as ga_verify() sees them. */
+	preempt_disable();
 	/* where before the state that lets frees look at it. */
 	smp_store_release(&s->state, GA_SPAN_LARGE);
 	this_cpu_inc(ga.mcache->stats.large_allocs);
+	preempt_enable();
 	return (void *)s->base;
 }
 
@@ -337,6 +359,8 @@ static void *ga_alloc_large(size_t size, gfp_t gfp)
  */
 void ga_alloc_failed(size_t size, gfp_t gfp)
 {
+	if (in_nmi())
+		return;		/* counted as refused in NMI */
 	atomic_long_inc(&ga.errors.alloc_fail);
 	if (gfp & __GFP_NOWARN)
 		return;
@@ -361,8 +385,12 @@ void *ga_malloc(size_t size, gfp_t gfp)
 	unsigned int spc = 0;
 	void *v;
 
+	if (unlikely(in_nmi())) {
+		ga_refuse_nmi();
+		return NULL;
+	}
 	might_alloc(gfp);
-	if (unlikely(!size || in_nmi())) {
+	if (unlikely(!size)) {
 		v = NULL;
 	} else if (size <= GA_MAX_SMALL_SIZE) {
 		spc = ga_size_class(size);
@@ -415,7 +443,8 @@ static void *ga_tiny_new_block(struct ga_mcache *c, size_t size, gfp_t gfp)
 	if (!b)
 		return NULL;
 	c = this_cpu_ptr(ga.mcache);
-	s = c->alloc[GA_TINY_SPANCLASS];
+	/* Not always the slot's span: a refill may keep a span it grew. */
+	s = __ga_span_of(&ga.heap, b);
 	/* Go keeps whichever block has more room left. */
 	if (c->tiny && size >= c->tinyoffset) {
 		atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)b)],
@@ -453,8 +482,12 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp)
 	unsigned int off;
 	void *v;
 
+	if (unlikely(in_nmi())) {
+		ga_refuse_nmi();
+		return NULL;
+	}
 	might_alloc(gfp);
-	if (unlikely(!size || size >= GA_TINY_SIZE || in_nmi())) {
+	if (unlikely(!size || size >= GA_TINY_SIZE)) {
 		ga_alloc_failed(size, gfp);
 		return NULL;
 	}
@@ -467,6 +500,7 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp)
 
 			atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)v)],
 				   BIT(0) | size << GA_TINY_END_SHIFT);
+			this_cpu_inc(ga.mcache->stats.tiny_allocs);
 		}
 		goto out;
 	}
@@ -490,13 +524,15 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp)
 	} else {
 		v = ga_tiny_new_block(c, size, gfp);
 	}
+	/* Counted with the mcache busy: with its start bit, for ga_verify(). */
+	if (v)
+		this_cpu_inc(ga.mcache->stats.tiny_allocs);
 	ga_mcache_leave();
 out:
 	if (unlikely(!v)) {
 		ga_alloc_failed(size, gfp);
 		return NULL;
 	}
-	this_cpu_inc(ga.mcache->stats.tiny_allocs);
 	if (want_init_on_alloc(gfp))
 		memset(v, 0, size);
 	return v;
@@ -526,9 +562,35 @@ static void ga_refuse_free(enum ga_bad_free kind, const void *p)
 	}
 }
 
-static void *ga_obj_addr(struct ga_span *s, unsigned int idx)
+/**
+ * ga_refuse_nmi() - Count and report a call from NMI context, refused.
+ *
+ * Allocation returns %NULL and free leaves the object allocated: both
+ * take locks an NMI may have interrupted.
+ *
+ * Context: NMI.
+ */
+void ga_refuse_nmi(void)
 {
-	return (void *)(s->base + (unsigned long)idx * s->elemsize);
+	atomic_long_inc(&ga.errors.nmi);
+	pr_warn_once("refused a call from NMI context; later ones are only counted\n");
+}
+
+/**
+ * ga_sweep_refused() - A sweep refused @n remote frees as double frees.
+ * @s: the span
+ * @n: how many
+ *
+ * Those frees were counted when they set their bits; uncount them.
+ *
+ * Context: Any context; preemption disabled.
+ */
+void ga_sweep_refused(struct ga_span *s, unsigned int n)
+{
+	atomic_long_add(n, &ga.errors.double_free);
+	this_cpu_sub(*s->central->nfree, n);
+	pr_warn_ratelimited("refused %u double free%s in a span of %u-byte objects\n",
+			    n, n == 1 ? "" : "s", s->elemsize);
 }
 
 /*
@@ -545,6 +607,9 @@ static __always_inline bool ga_free_local(struct ga_span *s, unsigned int idx)
 		ga_refuse_free(GA_DOUBLE_FREE, ga_obj_addr(s, idx));
 		return true;
 	}
+	ga_test_point(GA_TP_LOCAL_FREE, s);
+	/* Only the owner writes local_free; remote frees and sweeps read it. */
+	ASSERT_EXCLUSIVE_WRITER(s->local_free[idx / 64]);
 	WRITE_ONCE(s->local_free[idx / 64], s->local_free[idx / 64] | BIT_ULL(idx % 64));
 	s->nlocal++;
 	s->alloc_count--;
@@ -552,14 +617,44 @@ static __always_inline bool ga_free_local(struct ga_span *s, unsigned int idx)
 	return true;
 }
 
-/* A free from anywhere else: mark it in remote_free, never wait. */
+/*
+ * Is object @idx of @s allocated, as a remote free sees it: decided only
+ * outside a sweep (sweepseq even and unchanged across the look), else
+ * left to the sweep. Called with the free's bit already set.
+ */
+static bool ga_remote_free_valid(struct ga_span *s, unsigned int idx)
+{
+	/* After the bit-set (a full barrier); pairs with ga_span_sweep(). */
+	unsigned int seq = smp_load_acquire(&s->sweepseq);
+	bool allocated;
+
+	if (seq & 1)
+		return true;	/* the sweep's second look decides */
+	allocated = ga_span_obj_allocated(s, idx);
+	/* The look before the second read; pairs with ga_span_sweep(). */
+	smp_rmb();
+	if (READ_ONCE(s->sweepseq) != seq)
+		return true;	/* a sweep ran meanwhile and saw the bit */
+	if (allocated)
+		return true;
+	/* Not allocated: a double free. Take the bit back unless a sweep did. */
+	return !test_and_clear_bit(idx, s->remote_free);
+}
+
+/*
+ * A free from anywhere else: mark it in remote_free, never wait. The
+ * test-and-set decides between two remote frees of one object; a free
+ * that races with the owner's or with a sweep is settled by the sweep,
+ * which refuses bits of objects that were not allocated (see
+ * ga_span_sweep()).
+ */
 static noinline void ga_free_remote(struct ga_span *s, unsigned int idx)
 {
 	struct ga_mcentral *central = s->central;
 	unsigned int where;
 	int pending;
 
-	if (!ga_span_obj_allocated(s, idx) || test_and_set_bit(idx, s->remote_free)) {
+	if (test_and_set_bit(idx, s->remote_free) || !ga_remote_free_valid(s, idx)) {
 		ga_refuse_free(GA_DOUBLE_FREE, ga_obj_addr(s, idx));
 		return;
 	}
@@ -611,14 +706,18 @@ static void ga_free_large(struct ga_span *s, const void *p, bool sensitive)
 		ga_refuse_free(GA_INTERIOR_FREE, p);
 		return;
 	}
+	/* The claim and its count at once, as ga_verify() sees them. */
+	preempt_disable();
 	if (cmpxchg(&s->where, GA_WHERE_LARGE, GA_WHERE_NONE) != GA_WHERE_LARGE) {
+		preempt_enable();
 		ga_refuse_free(GA_DOUBLE_FREE, p);
 		return;
 	}
+	this_cpu_inc(ga.mcache->stats.large_frees);
+	preempt_enable();
 	if (sensitive || want_init_on_free())
 		ga_wipe(p, ga_span_bytes(s), sensitive);
 	ga_heap_free_span(&ga.heap, s);
-	this_cpu_inc(ga.mcache->stats.large_frees);
 }
 
 static size_t ga_tiny_extent(struct ga_span *s, unsigned int idx, unsigned int o);
@@ -688,9 +787,14 @@ static __always_inline void ga_free_small(struct ga_span *s, u8 state, const voi
 static __always_inline void __ga_free(const void *p, struct ga_mcentral *central,
 				      bool sensitive)
 {
-	struct ga_span *s = __ga_span_of(&ga.heap, p);
+	struct ga_span *s;
 	u8 state;
 
+	if (unlikely(in_nmi())) {
+		ga_refuse_nmi();
+		return;
+	}
+	s = __ga_span_of(&ga.heap, p);
 	if (unlikely(!s)) {
 		ga_refuse_free(GA_INVALID_FREE, p);
 		return;
@@ -847,8 +951,8 @@ void ga_slot_flush(struct ga_mcentral *central, int cpu)
  *
  * The size classes' spans, the tiny block and every goalloc_cache's span.
  *
- * Context: Any context but NMI; ga.caches_lock held, by the caller or by
- * the task waiting for the caller (ga_drain_all()).
+ * Context: Any context but NMI; ga.caches_lock held (which also keeps
+ * ga_verify() from seeing a flush half done).
  */
 void ga_mcache_flush(int cpu)
 {
@@ -856,6 +960,7 @@ void ga_mcache_flush(int cpu)
 	struct goalloc_cache *cache;
 	unsigned int i;
 
+	lockdep_assert_held(&ga.caches_lock);
 	if (c->tiny) {
 		struct ga_span *s = c->tiny_span;
 		unsigned long block = c->tiny;
@@ -879,7 +984,9 @@ static void ga_drain_this_cpu(struct work_struct *unused)
 		preempt_enable();
 		return;
 	}
+	spin_lock(&ga.caches_lock);
 	ga_mcache_flush(smp_processor_id());
+	spin_unlock(&ga.caches_lock);
 	ga_mcache_leave();
 }
 
@@ -899,18 +1006,98 @@ int ga_drain_all(void)
 
 	if (!works)
 		return -ENOMEM;
-	/* CPU hotplug holds cpu_hotplug_lock when it takes caches_lock. */
 	cpus_read_lock();
-	mutex_lock(&ga.caches_lock);
 	for_each_online_cpu(cpu) {
 		INIT_WORK(per_cpu_ptr(works, cpu), ga_drain_this_cpu);
 		queue_work_on(cpu, system_wq, per_cpu_ptr(works, cpu));
 	}
 	for_each_online_cpu(cpu)
 		flush_work(per_cpu_ptr(works, cpu));
-	mutex_unlock(&ga.caches_lock);
 	cpus_read_unlock();
 	free_percpu(works);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_drain_all);
+
+/* ---------------------------------------------------------------------- */
+/* Verification (ga_verify(), with every CPU stopped)                     */
+
+/**
+ * ga_mcache_tiny_block() - Is @block some CPU's current tiny block?
+ * @block: address of a 16-byte block
+ *
+ * Context: ga_verify(), every other CPU stopped.
+ * Return: true if a CPU packs tiny objects into it.
+ */
+bool ga_mcache_tiny_block(unsigned long block)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (per_cpu_ptr(ga.mcache, cpu)->tiny == block)
+			return true;
+	return false;
+}
+
+/**
+ * ga_mcache_verify() - Check every CPU's mcache.
+ * @v: the verification run
+ *
+ * No mcache is busy (every fast path runs with preemption disabled, so
+ * none was interrupted by the stop); each current tiny block belongs to
+ * a live tiny span, is marked cached and ends where the CPU packs next.
+ *
+ * Context: ga_verify(), every other CPU stopped.
+ */
+void ga_mcache_verify(struct ga_verify *v)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct ga_mcache *c = per_cpu_ptr(ga.mcache, cpu);
+		struct ga_span *s = c->tiny_span;
+		unsigned int refs;
+
+		if (c->busy)
+			ga_verify_fail(v, "CPU %d: mcache busy at a stop", cpu);
+		if (!c->tiny)
+			continue;
+		if (!s || __ga_span_of(&ga.heap, (void *)c->tiny) != s ||
+		    s->state != GA_SPAN_INUSE || s->spanclass != GA_TINY_SPANCLASS ||
+		    (c->tiny - s->base) % GA_TINY_SIZE || c->tinyoffset > GA_TINY_SIZE) {
+			ga_verify_fail(v, "CPU %d: tiny block is not a block of a tiny span", cpu);
+			continue;
+		}
+		refs = atomic_read(&s->tiny_refs[ga_tiny_block(s, c->tiny)]);
+		if (!(refs & GA_TINY_CACHED) || refs >> GA_TINY_END_SHIFT != c->tinyoffset)
+			ga_verify_fail(v, "CPU %d: tiny block refs %#x, offset %u", cpu, refs,
+				       c->tinyoffset);
+	}
+}
+
+/**
+ * ga_mcache_verify_count() - Tiny and large counters against the heap.
+ * @v: the verification run, after the heap walk
+ *
+ * Context: ga_verify(), every other CPU stopped.
+ */
+void ga_mcache_verify_count(struct ga_verify *v)
+{
+	unsigned long tallocs = 0, tfrees = 0, lallocs = 0, lfrees = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct ga_mcache_stats *st = &per_cpu_ptr(ga.mcache, cpu)->stats;
+
+		tallocs += st->tiny_allocs;
+		tfrees += st->tiny_frees;
+		lallocs += st->large_allocs;
+		lfrees += st->large_frees;
+	}
+	if (tallocs - tfrees != v->tiny_objects)
+		ga_verify_fail(v, "tiny: %lu allocations less %lu frees, %lu objects in blocks",
+			       tallocs, tfrees, v->tiny_objects);
+	if (lallocs - lfrees != v->large_objects)
+		ga_verify_fail(v, "large: %lu allocations less %lu frees, %lu large spans",
+			       lallocs, lfrees, v->large_objects);
+}

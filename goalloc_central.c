@@ -33,6 +33,17 @@
  * free. npending (incremented after the bit) only decides when a free
  * asks for a placement; a late or stray increment costs a spurious one.
  *
+ * Double frees. The sweep is where frees are settled: it counts a remote
+ * bit only for an object that was allocated and not freed locally too,
+ * and after restarting the cursor it looks once more for bits that
+ * landed on objects it left free. Both kinds are refused as double frees
+ * (see ga_span_sweep()), so no interleaving of a double free with the
+ * owner or a sweep hands an object out twice or drifts alloc_count.
+ *
+ * Verification. ga_mcentral_verify() and ga_span_verify() check the lists,
+ * the slots and every span's object state for ga_verify(), with every
+ * other CPU stopped.
+ *
  * Concurrency contract: lists, counters, and the object state of spans
  * on the lists are protected by the mcentral lock, taken irqsave: every
  * function here may run in any context but NMI. ga_span_sweep() and
@@ -51,6 +62,25 @@
 
 #include "goalloc_internal.h"
 
+/*
+ * Take back bits of remote frees that landed on free objects of @s, as
+ * its sweep left them: double frees that raced with the sweep. Returns
+ * how many.
+ */
+static unsigned int ga_span_take_stale(struct ga_span *s)
+{
+	unsigned int nw = ga_span_words(s), w, n = 0, bit;
+
+	for (w = 0; w < nw; w++) {
+		unsigned long stale = READ_ONCE(s->remote_free[w]) & ~s->alloc_bits[w];
+
+		for_each_set_bit(bit, &stale, BITS_PER_LONG)
+			if (test_and_clear_bit(bit, &s->remote_free[w]))
+				n++;
+	}
+	return n;
+}
+
 /**
  * ga_span_sweep() - Fold the span's frees into alloc_bits (Go's sweep).
  * @s: a small span in use, held exclusively
@@ -58,14 +88,27 @@
  * Objects below freeindex become set in alloc_bits, freed objects clear,
  * freeindex restarts at 0 and alloc_cache covers the first 64 objects.
  *
+ * The sweep is also where double frees that raced with their owner or
+ * with an earlier sweep are settled. A remote free bit counts only if
+ * its object was allocated and not freed locally as well; any other is
+ * a double free, refused here. Remote frees check the object themselves
+ * only outside a sweep: sweepseq is odd while one runs, and a free that
+ * saw it odd leaves its bit to the check after the sweep (see
+ * ga_free_remote()).
+ *
  * Context: Any context; the owner with its mcache busy, or c->lock held.
  */
 void ga_span_sweep(struct ga_span *s)
 {
-	unsigned int nw = ga_span_words(s), fi = s->freeindex, nremote = 0, w;
+	unsigned int nw = ga_span_words(s), fi = s->freeindex, nremote = 0, ndup = 0, w;
+	unsigned int seq = s->sweepseq;
 
+	ASSERT_EXCLUSIVE_WRITER(s->sweepseq);
+	WRITE_ONCE(s->sweepseq, seq + 1);
+	/* Odd before the bits are read; pairs with ga_free_remote(). */
+	smp_mb();
 	for (w = 0; w < nw; w++) {
-		u64 used = s->alloc_bits[w], freed = s->local_free[w];
+		u64 used = s->alloc_bits[w], freed = s->local_free[w], valid;
 		unsigned long remote = 0;
 
 		if (READ_ONCE(s->remote_free[w]))
@@ -74,18 +117,27 @@ void ga_span_sweep(struct ga_span *s)
 			used = ~0ULL;
 		else if (fi > w * 64)
 			used |= GENMASK_ULL(fi - w * 64 - 1, 0);
-		nremote += hweight64(remote);
+		valid = remote & used & ~freed;
+		nremote += hweight64(valid);
+		ndup += hweight64(remote & ~valid);
 		WRITE_ONCE(s->alloc_bits[w], used & ~(freed | remote));
 		WRITE_ONCE(s->local_free[w], 0);
 	}
+	ga_test_point(GA_TP_SWEEP_FOLDED, s);
 	/* alloc_bits before the cursor restarts: see ga_span_obj_allocated(). */
 	smp_wmb();
 	WRITE_ONCE(s->freeindex, 0);
 	s->alloc_cache = ~s->alloc_bits[0];
-	/* Only racing double frees could make this exceed the count. */
-	s->alloc_count -= min_t(unsigned int, nremote, s->alloc_count);
+	s->alloc_count -= nremote;
 	s->nlocal = 0;
-	atomic_sub(nremote, &s->npending);
+	/* The new state before the even count; pairs with ga_free_remote(). */
+	smp_store_release(&s->sweepseq, seq + 2);
+	/* Even before the bits are read again; pairs with ga_free_remote(). */
+	smp_mb();
+	ndup += ga_span_take_stale(s);
+	atomic_sub(nremote + ndup, &s->npending);
+	if (unlikely(ndup))
+		ga_sweep_refused(s, ndup);
 }
 
 /**
@@ -103,6 +155,8 @@ unsigned int ga_span_next_free_index(struct ga_span *s)
 	unsigned int fi = s->freeindex, n = s->nelems, bit, result;
 	u64 cache = s->alloc_cache;
 
+	/* The cursor has one writer: the owner, or the mcentral lock's holder. */
+	ASSERT_EXCLUSIVE_WRITER(s->freeindex);
 	if (fi == n)
 		return n;
 	bit = cache ? __ffs64(cache) : 64;
@@ -309,6 +363,7 @@ struct ga_span *ga_mcentral_grow(struct ga_mcentral *c, gfp_t gfp)
 	s->where = GA_WHERE_NONE;
 	s->owner = -1;
 	atomic_set(&s->npending, 0);
+	s->sweepseq = 0;
 	if (ga_heap_alloc_bits(c->heap, s, gfp)) {
 		ga_heap_free_span(c->heap, s);
 		return NULL;
@@ -383,18 +438,31 @@ void ga_mcentral_notify(struct ga_mcentral *c, struct ga_span *s)
 }
 
 /**
- * ga_mcentral_live_objects() - Objects allocated from spans on the lists.
+ * ga_mcentral_live_objects() - Sweep the spans on the lists and count.
  * @c: the mcentral; no span of it may be cached
+ *
+ * Every span on the lists is swept and placed again, so that remote
+ * frees not yet swept are not counted and spans left with no object go
+ * back to the heap.
  *
  * Context: Any context but NMI.
  * Return: the objects still allocated.
  */
 unsigned long ga_mcentral_live_objects(struct ga_mcentral *c)
 {
+	struct ga_span *s, *next;
 	unsigned long flags, n = 0;
-	struct ga_span *s;
+	LIST_HEAD(all);
 
 	spin_lock_irqsave(&c->lock, flags);
+	list_splice_init(&c->partial, &all);
+	list_splice_init(&c->full, &all);
+	c->nr_partial = 0;
+	c->nr_full = 0;
+	list_for_each_entry_safe(s, next, &all, list) {
+		list_del(&s->list);
+		ga_central_place(c, s);
+	}
 	list_for_each_entry(s, &c->partial, list)
 		n += s->alloc_count;
 	list_for_each_entry(s, &c->full, list)
@@ -460,4 +528,244 @@ int ga_mcentral_init(struct ga_mcentral *c, u8 spanclass, struct ga_heap *heap,
 		return -EINVAL;
 	c->divmul = ga_divmagic(elemsize, span);
 	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Verification (ga_verify(), with every CPU stopped)                     */
+
+static bool ga_span_is_tiny(const struct ga_span *s)
+{
+	return s->spanclass == GA_TINY_SPANCLASS;
+}
+
+/* Bits of word @w of a bitmap of @n objects that stand for objects. */
+static u64 ga_word_valid(unsigned int n, unsigned int w)
+{
+	return n >= (w + 1) * 64 ? ~0ULL : GENMASK_ULL(n - w * 64 - 1, 0);
+}
+
+/* Mark @s as found at @what by this pass; false if it was found before. */
+static bool ga_verify_mark(struct ga_verify *v, struct ga_span *s, const char *what)
+{
+	if (s->vpass == v->pass) {
+		ga_verify_fail(v, "span %lu found twice (again at %s)", s->page, what);
+		return false;
+	}
+	s->vpass = v->pass;
+	return true;
+}
+
+/* @c's partial or full list: its spans and its count. */
+static void ga_verify_list(struct ga_mcentral *c, struct ga_verify *v, struct list_head *list,
+			   unsigned int where, unsigned long count)
+{
+	const char *name = where == GA_WHERE_FULL ? "full" : "partial";
+	unsigned long n = 0;
+	struct ga_span *s;
+
+	list_for_each_entry(s, list, list) {
+		if (++n > v->limit)
+			break;
+		if (!ga_verify_mark(v, s, name))
+			continue;
+		if (s->state != GA_SPAN_INUSE || s->central != c || s->where != where)
+			ga_verify_fail(v, "class %u: span %lu on the %s list: state %u, where %u",
+				       c->spanclass, s->page, name, s->state, s->where);
+	}
+	if (n != count)
+		ga_verify_fail(v, "class %u: %lu spans on the %s list, its count %lu",
+			       c->spanclass, n, name, count);
+}
+
+/**
+ * ga_mcentral_verify() - Check an mcentral's lists, counters and slots.
+ * @c: the mcentral
+ * @v: the verification run
+ *
+ * Marks every span found on the lists or in a CPU's slot, for
+ * ga_span_verify() to match against where the span says it is.
+ *
+ * Context: ga_verify(), every other CPU stopped.
+ */
+void ga_mcentral_verify(struct ga_mcentral *c, struct ga_verify *v)
+{
+	unsigned long cached = 0;
+	struct ga_span *s;
+	int cpu;
+
+	spin_lock(&c->lock);
+	c->vlive = 0;
+	ga_verify_list(c, v, &c->partial, GA_WHERE_PARTIAL, c->nr_partial);
+	ga_verify_list(c, v, &c->full, GA_WHERE_FULL, c->nr_full);
+	for_each_possible_cpu(cpu) {
+		s = *per_cpu_ptr(c->slot, cpu);
+		if (s == &ga_emptyspan)
+			continue;
+		cached++;
+		if (!ga_verify_mark(v, s, "a CPU's slot"))
+			continue;
+		if (s->state != GA_SPAN_INUSE || s->central != c || s->where != GA_WHERE_CACHE ||
+		    s->owner != cpu)
+			ga_verify_fail(v, "class %u: span %lu in CPU %d's slot: %u/%u/%d",
+				       c->spanclass, s->page, cpu, s->state, s->where, s->owner);
+	}
+	if (cached != c->nr_cached)
+		ga_verify_fail(v, "class %u: %lu spans in CPUs' slots, nr_cached %lu",
+			       c->spanclass, cached, c->nr_cached);
+	spin_unlock(&c->lock);
+}
+
+/*
+ * A tiny span's blocks: a block is allocated exactly while one of its
+ * objects is live or a CPU packs into it; start bits below the end.
+ */
+static void ga_verify_tiny(struct ga_span *s, struct ga_verify *v, unsigned int w,
+			   u64 allocated)
+{
+	unsigned int i;
+
+	for (i = w * 64; i < min_t(unsigned int, s->nelems, (w + 1) * 64); i++) {
+		unsigned int refs = atomic_read(&s->tiny_refs[i]);
+		unsigned int starts = refs & (GA_TINY_CACHED - 1), end = refs >> GA_TINY_END_SHIFT;
+		bool live = refs & GA_TINY_LIVE;
+
+		if (live != !!(allocated & BIT_ULL(i % 64))) {
+			ga_verify_fail(v, "tiny span %lu block %u: refs %#x but %sallocated",
+				       s->page, i, refs, live ? "not " : "");
+			continue;
+		}
+		if (!live)
+			continue;
+		if (end > GA_TINY_SIZE || (starts && fls(starts) > end))
+			ga_verify_fail(v, "tiny span %lu block %u: refs %#x past its end",
+				       s->page, i, refs);
+		if ((refs & GA_TINY_CACHED) &&
+		    !ga_mcache_tiny_block(s->base + (unsigned long)i * GA_TINY_SIZE))
+			ga_verify_fail(v, "tiny span %lu block %u: marked cached, no CPU has it",
+				       s->page, i);
+		v->tiny_objects += hweight32(starts);
+	}
+}
+
+/* Where @s says it is, against where the marks found it. */
+static void ga_verify_where(struct ga_span *s, struct ga_verify *v, unsigned int nvalid)
+{
+	bool found = s->vpass == v->pass;
+
+	switch (s->where) {
+	case GA_WHERE_NONE:
+		/* Being set up by a task that left its mcache to grow it. */
+		if (found)
+			ga_verify_fail(v, "span %lu: where NONE but on a list or slot", s->page);
+		v->inflight++;
+		return;
+	case GA_WHERE_CACHE:
+	case GA_WHERE_PARTIAL:
+	case GA_WHERE_FULL:
+		if (!found) {
+			ga_verify_fail(v, "span %lu: where %u but on no list or slot", s->page,
+				       s->where);
+			return;
+		}
+		break;
+	default:
+		ga_verify_fail(v, "span %lu: where %u", s->page, s->where);
+		return;
+	}
+	if (s->where == GA_WHERE_FULL && (s->alloc_count != s->nelems || nvalid))
+		ga_verify_fail(v, "span %lu: full with %u of %u objects, %u freed remotely",
+			       s->page, s->alloc_count, s->nelems, nvalid);
+	if (s->where == GA_WHERE_PARTIAL &&
+	    (!s->alloc_count || s->alloc_count == s->nelems || nvalid >= s->alloc_count))
+		ga_verify_fail(v, "span %lu: partial with %u of %u objects, %u freed remotely",
+			       s->page, s->alloc_count, s->nelems, nvalid);
+}
+
+/**
+ * ga_span_verify() - Check a small span's object state.
+ * @s: a span in state INUSE whose mcentral ga_mcentral_verify() saw
+ * @v: the verification run
+ *
+ * The bitmaps against alloc_count, nlocal, npending and the allocCache
+ * window; remote frees only of objects handed out; where the span is
+ * against the lists and slots; tiny blocks against their counts. Adds
+ * the span's live objects to its mcentral's tally.
+ *
+ * Context: ga_verify(), every other CPU stopped.
+ */
+void ga_span_verify(struct ga_span *s, struct ga_verify *v)
+{
+	struct ga_mcentral *c = s->central;
+	unsigned int fi = s->freeindex, n = s->nelems, nw, w;
+	unsigned int live = 0, nlocal = 0, nremote = 0, ndup = 0;
+
+	if (s->spanclass != c->spanclass || n != c->nelems || s->elemsize != c->elemsize ||
+	    s->npages != c->npages || s->divmul != c->divmul || !s->alloc_bits ||
+	    !s->tiny_refs != !ga_span_is_tiny(s)) {
+		ga_verify_fail(v, "span %lu: geometry or bitmaps differ from class %u's",
+			       s->page, c->spanclass);
+		return;
+	}
+	if (fi > n || (s->sweepseq & 1)) {
+		ga_verify_fail(v, "span %lu: freeindex %u of %u, sweepseq %u", s->page, fi, n,
+			       s->sweepseq);
+		return;
+	}
+	nw = ga_span_words(s);
+	for (w = 0; w < nw; w++) {
+		u64 used = s->alloc_bits[w], local = s->local_free[w];
+		u64 remote = s->remote_free[w], valid = ga_word_valid(n, w);
+
+		if (fi >= (w + 1) * 64)
+			used = ~0ULL;
+		else if (fi > w * 64)
+			used |= GENMASK_ULL(fi - w * 64 - 1, 0);
+		if ((s->alloc_bits[w] | local | remote) & ~valid)
+			ga_verify_fail(v, "span %lu word %u: bits past object %u", s->page, w, n);
+		used &= valid;
+		if (local & ~used)
+			ga_verify_fail(v, "span %lu word %u: local frees %#llx of free objects",
+				       s->page, w, local & ~used);
+		if (remote & ~used)
+			ga_verify_fail(v, "span %lu word %u: remote frees %#llx of free objects",
+				       s->page, w, remote & ~used);
+		live += hweight64(used & ~local);
+		nlocal += hweight64(local);
+		nremote += hweight64(remote);
+		ndup += hweight64(remote & local);
+		if (ga_span_is_tiny(s))
+			ga_verify_tiny(s, v, w, used & ~local & ~remote);
+	}
+	if (live != s->alloc_count || nlocal != s->nlocal)
+		ga_verify_fail(v, "span %lu: bitmaps: %u objects, %u local frees; counts %u, %u",
+			       s->page, live, nlocal, s->alloc_count, s->nlocal);
+	if (atomic_read(&s->npending) != nremote)
+		ga_verify_fail(v, "span %lu: %u remote frees, npending %d", s->page, nremote,
+			       atomic_read(&s->npending));
+	if (fi < n && s->alloc_cache != ~s->alloc_bits[fi / 64] >> (fi % 64))
+		ga_verify_fail(v, "span %lu: allocCache %#llx does not match alloc_bits at %u",
+			       s->page, s->alloc_cache, fi);
+	ga_verify_where(s, v, nremote - ndup);
+	c->vlive += (long)s->alloc_count - nremote;
+}
+
+/**
+ * ga_mcentral_verify_count() - The class's counters against its spans.
+ * @c: the mcentral, after every span was through ga_span_verify()
+ * @v: the verification run
+ *
+ * Context: ga_verify(), every other CPU stopped.
+ */
+void ga_mcentral_verify_count(struct ga_mcentral *c, struct ga_verify *v)
+{
+	unsigned long allocs = 0, frees = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		allocs += *per_cpu_ptr(c->nalloc, cpu);
+		frees += *per_cpu_ptr(c->nfree, cpu);
+	}
+	if ((long)(allocs - frees) != c->vlive)
+		ga_verify_fail(v, "class %u: %lu allocations less %lu frees, %ld objects in spans",
+			       c->spanclass, allocs, frees, c->vlive);
 }

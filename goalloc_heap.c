@@ -38,12 +38,17 @@
  * - Span allocation and free take heap->lock with interrupts disabled and
  *   may run in any context, hardirq included.
  * - Growth calls vmalloc and may sleep: ga_heap_alloc_span() grows the
- *   heap only when its gfp allows blocking; atomic callers get NULL when
- *   the heap is full. Growth is serialised by heap->grow_lock, runs as
- *   GFP_NOIO, and is published under heap->lock; returning a region takes
- *   the same locks in the same order.
+ *   heap only when its gfp allows blocking and it does not come from
+ *   memory reclaim (PF_MEMALLOC); others get NULL when the heap is full.
+ *   A grower holds no lock while it allocates its region (vmalloc may
+ *   enter direct reclaim), so growers never wait behind each other; the
+ *   cap counts the regions being added (reserved_bytes). The region is
+ *   published and the grower's span taken from it under one hold of
+ *   heap->lock, so a return of free regions cannot take it first. Growth
+ *   runs as GFP_NOIO. Returning regions detaches them under heap->lock
+ *   and vfree()s them after.
  *
- * Lock order: heap->grow_lock (mutex) -> heap->lock (spinlock, irqsave).
+ * Lock order: heap->lock (spinlock, irqsave) is the heap's only lock.
  * The fixalloc lock is a leaf, never held with heap->lock.
  */
 
@@ -66,6 +71,14 @@
  * so the allocator's own warning would only add noise.
  */
 #define GA_META_GFP	(GFP_KERNEL | __GFP_NOWARN)
+
+#ifdef CONFIG_FAULT_INJECTION
+/* Region and metadata failures on demand; set up in goalloc_init(). */
+struct fault_attr ga_fail_grow = FAULT_ATTR_INITIALIZER;
+EXPORT_SYMBOL_IF_KUNIT(ga_fail_grow);
+struct fault_attr ga_fail_meta = FAULT_ATTR_INITIALIZER;
+EXPORT_SYMBOL_IF_KUNIT(ga_fail_meta);
+#endif
 
 /* ---------------------------------------------------------------------- */
 /* pallocBits: one chunk's bitmap                                         */
@@ -688,6 +701,8 @@ void *ga_fixalloc_alloc(struct ga_fixalloc *fa, gfp_t gfp)
 	unsigned long flags;
 	void *p;
 
+	if (ga_inject(ga_fail_meta))
+		return NULL;
 	spin_lock_irqsave(&fa->lock, flags);
 	p = ga_fixalloc_take(fa);
 	spin_unlock_irqrestore(&fa->lock, flags);
@@ -789,34 +804,43 @@ struct ga_span *ga_span_of(struct ga_heap *h, const void *p)
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_span_of);
 
-/* Create the index blocks and span tables for [base, base + bytes). */
+/*
+ * Create the index blocks and span tables for [base, base + bytes). Takes
+ * no lock: concurrent growers publish each block with a cmpxchg, and the
+ * loser frees its copy.
+ */
 static int ga_index_map(struct ga_heap *h, unsigned long base, unsigned long bytes)
 {
 	unsigned long w0 = (base - h->index_base) >> GA_ARENA_SHIFT;
 	unsigned long w1 = (base + bytes - 1 - h->index_base) >> GA_ARENA_SHIFT;
 	unsigned long w;
 
-	lockdep_assert_held(&h->grow_lock);
 	if (WARN_ON_ONCE(w1 >= h->index_windows))
 		return -EINVAL;
 	for (w = w0; w <= w1; w++) {
-		struct ga_heaparena **l2 = h->arenas[w >> GA_ARENA_L2_BITS];
-		struct ga_heaparena *ha;
+		struct ga_heaparena ***slot = &h->arenas[w >> GA_ARENA_L2_BITS];
+		struct ga_heaparena **l2 = READ_ONCE(*slot), **new_l2, *ha;
+		unsigned long i = w & (GA_ARENA_L2_ENTRIES - 1);
 
 		if (!l2) {
-			l2 = kvcalloc(GA_ARENA_L2_ENTRIES, sizeof(*l2), GA_META_GFP);
-			if (!l2)
+			new_l2 = kvcalloc(GA_ARENA_L2_ENTRIES, sizeof(*new_l2), GA_META_GFP);
+			if (!new_l2)
 				return -ENOMEM;
 			/* Publish the zeroed block; pairs with ga_arena_of(). */
-			smp_store_release(&h->arenas[w >> GA_ARENA_L2_BITS], l2);
+			l2 = cmpxchg_release(slot, NULL, new_l2);
+			if (l2)
+				kvfree(new_l2);
+			else
+				l2 = new_l2;
 		}
-		if (l2[w & (GA_ARENA_L2_ENTRIES - 1)])
+		if (READ_ONCE(l2[i]))
 			continue;
 		ha = kzalloc(sizeof(*ha), GA_META_GFP);
 		if (!ha)
 			return -ENOMEM;
 		/* Publish the zeroed table; pairs with ga_arena_of(). */
-		smp_store_release(&l2[w & (GA_ARENA_L2_ENTRIES - 1)], ha);
+		if (cmpxchg_release(&l2[i], NULL, ha))
+			kfree(ha);
 	}
 	return 0;
 }
@@ -877,61 +901,68 @@ static unsigned int ga_heap_find_chunks(struct ga_heap *h, unsigned int n)
 	return start + n + 2 <= max ? start + 1 : UINT_MAX;
 }
 
-/* Add a region of @bytes (a multiple of 4 MiB) to the heap. */
-static int ga_heap_add_region(struct ga_heap *h, unsigned long bytes)
+static void ga_region_destroy(struct ga_region *r)
+{
+	vfree(r->vm);
+	kfree(r);
+}
+
+/*
+ * A region of @bytes (a multiple of 4 MiB) with its span-table windows,
+ * not yet part of the heap. Sleeps, and may enter direct reclaim: the
+ * caller holds no lock of the heap's.
+ */
+static struct ga_region *ga_region_alloc(struct ga_heap *h, unsigned long bytes)
 {
 	unsigned long extra = max_t(long, GA_PAGE_SIZE - PAGE_SIZE, 0);
-	unsigned int nchunks = bytes >> GA_CHUNK_SHIFT, chunk, i;
 	struct ga_region *r;
-	unsigned long flags;
-	int ret;
 
-	lockdep_assert_held(&h->grow_lock);
-	if (bytes > h->max_bytes - h->mapped_bytes)
-		return -ENOSPC;
-
+	might_sleep();
 	r = kzalloc(sizeof(*r), GA_META_GFP);
 	if (!r)
-		return -ENOMEM;
+		return NULL;
+	ga_test_point(GA_TP_GROW_REGION, h);
+	if (ga_inject(ga_fail_grow))
+		goto free_region;
 	/* vmalloc aligns to PAGE_SIZE only; heap pages need 8 KiB. */
 	r->vm = __vmalloc(bytes + extra, GA_META_GFP | __GFP_RETRY_MAYFAIL);
-	if (!r->vm) {
-		ret = -ENOMEM;
+	if (!r->vm)
 		goto free_region;
-	}
 	r->base = h->index_base +
 		  round_up((unsigned long)r->vm - h->index_base, GA_PAGE_SIZE);
 	r->bytes = bytes;
-	r->nchunks = nchunks;
-	ret = ga_index_map(h, r->base, bytes);
-	if (ret)
+	r->nchunks = bytes >> GA_CHUNK_SHIFT;
+	if (ga_index_map(h, r->base, bytes))
 		goto free_vm;
-
-	spin_lock_irqsave(&h->lock, flags);
-	chunk = ga_heap_find_chunks(h, nchunks);
-	if (chunk == UINT_MAX) {
-		spin_unlock_irqrestore(&h->lock, flags);
-		ret = -ENOSPC;
-		goto free_vm;
-	}
-	r->chunk = chunk;
-	r->initial = list_empty(&h->regions);
-	bitmap_set(h->chunk_used, chunk, nchunks);
-	for (i = 0; i < nchunks; i++) {
-		h->chunk_base[chunk + i] = r->base + ((unsigned long)i << GA_CHUNK_SHIFT);
-		h->chunk_region[chunk + i] = r;
-	}
-	h->mapped_bytes += bytes;
-	list_add_tail(&r->node, &h->regions);
-	ga_pagealloc_grow(&h->pages, chunk, nchunks);
-	spin_unlock_irqrestore(&h->lock, flags);
-	return 0;
+	return r;
 
 free_vm:
 	vfree(r->vm);
 free_region:
 	kfree(r);
-	return ret;
+	return NULL;
+}
+
+/* Make region @r part of the heap: false if no chunk numbers are left. */
+static bool ga_region_publish(struct ga_heap *h, struct ga_region *r)
+{
+	unsigned int chunk, i;
+
+	lockdep_assert_held(&h->lock);
+	chunk = ga_heap_find_chunks(h, r->nchunks);
+	if (chunk == UINT_MAX)
+		return false;
+	r->chunk = chunk;
+	r->initial = list_empty(&h->regions);
+	bitmap_set(h->chunk_used, chunk, r->nchunks);
+	for (i = 0; i < r->nchunks; i++) {
+		h->chunk_base[chunk + i] = r->base + ((unsigned long)i << GA_CHUNK_SHIFT);
+		h->chunk_region[chunk + i] = r;
+	}
+	h->mapped_bytes += r->bytes;
+	list_add_tail(&r->node, &h->regions);
+	ga_pagealloc_grow(&h->pages, chunk, r->nchunks);
+	return true;
 }
 
 /* Every page of @r is free. */
@@ -956,7 +987,7 @@ static bool ga_region_free(struct ga_heap *h, struct ga_region *r)
  * next growth. Span-table windows stay, so lock-free lookups of stale
  * pointers still find no span. Runs from a delayed work item after a
  * free empties a region (Go's scavenger returns memory in the background
- * too), or directly.
+ * too), from a growth that reached the cap, or directly.
  *
  * Context: Process context; sleeps.
  * Return: the number of chunks returned.
@@ -967,7 +998,7 @@ unsigned long ga_heap_reclaim(struct ga_heap *h)
 	unsigned long flags, returned = 0;
 	LIST_HEAD(gone);
 
-	mutex_lock(&h->grow_lock);
+	might_sleep();
 	spin_lock_irqsave(&h->lock, flags);
 	list_for_each_entry_safe(r, next, &h->regions, node) {
 		if (r->initial || !ga_region_free(h, r))
@@ -981,11 +1012,8 @@ unsigned long ga_heap_reclaim(struct ga_heap *h)
 		list_move(&r->node, &gone);
 	}
 	spin_unlock_irqrestore(&h->lock, flags);
-	list_for_each_entry_safe(r, next, &gone, node) {
-		vfree(r->vm);
-		kfree(r);
-	}
-	mutex_unlock(&h->grow_lock);
+	list_for_each_entry_safe(r, next, &gone, node)
+		ga_region_destroy(r);
 	return returned;
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_reclaim);
@@ -995,16 +1023,127 @@ static void ga_heap_reclaim_work(struct work_struct *work)
 	ga_heap_reclaim(container_of(to_delayed_work(work), struct ga_heap, reclaim_work));
 }
 
+/*
+ * What a growth is for: a span of npages (aligned to align) that it sets
+ * up as soon as a run is free, under the same hold of the heap lock that
+ * publishes the new region (so that no return of free regions can take
+ * the region first); or, with no span, only room for npages.
+ */
+struct ga_grow_req {
+	struct ga_span *span;
+	unsigned long npages;
+	unsigned long align;
+	u8 state;
+	u8 spanclass;
+};
+
+static void ga_span_init_locked(struct ga_heap *h, struct ga_span *s, unsigned long page,
+				unsigned long npages, u8 state, u8 spanclass);
+static unsigned long ga_heap_take_aligned(struct ga_heap *h, unsigned long npages,
+					  unsigned long align);
+
+/* Satisfy @req from the free pages, with the heap lock held. */
+static bool ga_heap_try(struct ga_heap *h, const struct ga_grow_req *req, unsigned long need)
+{
+	unsigned long page;
+
+	lockdep_assert_held(&h->lock);
+	if (!req->span)
+		return ga_pagealloc_largest_free(&h->pages) >= need;
+	if (req->align)
+		page = ga_heap_take_aligned(h, req->npages, req->align);
+	else
+		page = ga_pagealloc_alloc(&h->pages, req->npages);
+	if (page == GA_NO_PAGE)
+		return false;
+	ga_span_init_locked(h, req->span, page, req->npages, req->state, req->spanclass);
+	return true;
+}
+
+/* Growth would pass the cap, counting regions other growers are adding. */
+static bool ga_heap_over_cap(struct ga_heap *h, unsigned long bytes)
+{
+	lockdep_assert_held(&h->lock);
+	return bytes > h->max_bytes - h->mapped_bytes - h->reserved_bytes;
+}
+
+/*
+ * Go's mheap.grow: add a region of max(heapArena, @need pages rounded up
+ * to chunks) and satisfy @req from it. No lock is held while the region
+ * is allocated, so growers do not wait behind each other's vmalloc and
+ * direct reclaim; the cap counts the regions they are adding. At the cap,
+ * wholly free regions go back at once and the growth is tried again.
+ * All of it runs as GFP_NOIO: a GFP_NOFS or GFP_NOIO caller must not
+ * recurse into filesystem or block I/O reclaim through the heap.
+ */
+static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
+			    unsigned long need)
+{
+	struct ga_region *r = NULL;
+	unsigned long flags, bytes;
+	unsigned int noio;
+	int ret = 0;
+
+	might_sleep();
+	if (!need || need > h->max_bytes >> GA_PAGE_SHIFT)
+		return -ENOSPC;
+	bytes = max(h->grow_bytes, round_up(need << GA_PAGE_SHIFT, GA_CHUNK_BYTES));
+
+	noio = memalloc_noio_save();
+	spin_lock_irqsave(&h->lock, flags);
+	if (ga_heap_try(h, req, need))
+		goto unlock;
+	if (ga_heap_over_cap(h, bytes)) {
+		spin_unlock_irqrestore(&h->lock, flags);
+		ga_heap_reclaim(h);
+		spin_lock_irqsave(&h->lock, flags);
+		if (ga_heap_try(h, req, need))
+			goto unlock;
+		if (ga_heap_over_cap(h, bytes)) {
+			ret = -ENOSPC;
+			goto fail;
+		}
+	}
+	h->reserved_bytes += bytes;
+	spin_unlock_irqrestore(&h->lock, flags);
+
+	r = ga_region_alloc(h, bytes);
+
+	spin_lock_irqsave(&h->lock, flags);
+	h->reserved_bytes -= bytes;
+	/* Another grower may have made room meanwhile: then r is not needed. */
+	if (ga_heap_try(h, req, need))
+		goto unlock;
+	if (!r || !ga_region_publish(h, r)) {
+		ret = r ? -ENOSPC : -ENOMEM;
+		goto fail;
+	}
+	r = NULL;
+	h->stats.grows++;
+	if (WARN_ON_ONCE(!ga_heap_try(h, req, need)))
+		ret = -ENOMEM;
+	goto unlock;
+fail:
+	h->stats.grow_failures++;
+unlock:
+	spin_unlock_irqrestore(&h->lock, flags);
+	if (r)
+		ga_region_destroy(r);
+	memalloc_noio_restore(noio);
+	if (!ret)
+		ga_test_point(GA_TP_GROWN, h);
+	return ret;
+}
+
 /**
  * ga_heap_grow() - Grow the heap so that @npages contiguous pages are free.
  * @h: the heap
  * @npages: the run the caller needs
  *
  * Adds one region of max(heapArena, @npages rounded up to chunks), as
- * Go's mheap.grow does, unless another caller already made room. The
- * region and its metadata are allocated as with GFP_NOIO whatever the
- * caller's gfp: a GFP_NOFS or GFP_NOIO caller may wait for grow_lock, so
- * its holder must never wait on filesystem or block I/O reclaim.
+ * Go's mheap.grow does, unless a run of @npages is free already. At the
+ * cap, wholly free regions are returned first. The region and its
+ * metadata are allocated as with GFP_NOIO.
  *
  * Context: Process context; sleeps.
  * Return: 0 if a run of @npages is free now; -ENOSPC past the heap cap;
@@ -1012,31 +1151,9 @@ static void ga_heap_reclaim_work(struct work_struct *work)
  */
 int ga_heap_grow(struct ga_heap *h, unsigned long npages)
 {
-	unsigned long flags, bytes;
-	unsigned int noio;
-	bool enough;
-	int ret;
+	struct ga_grow_req req = { .npages = npages };
 
-	might_sleep();
-	if (!npages || npages > h->max_bytes >> GA_PAGE_SHIFT)
-		return -ENOSPC;
-	bytes = max(h->grow_bytes, round_up(npages << GA_PAGE_SHIFT, GA_CHUNK_BYTES));
-
-	noio = memalloc_noio_save();
-	mutex_lock(&h->grow_lock);
-	spin_lock_irqsave(&h->lock, flags);
-	enough = ga_pagealloc_largest_free(&h->pages) >= npages;
-	spin_unlock_irqrestore(&h->lock, flags);
-	ret = enough ? 0 : ga_heap_add_region(h, bytes);
-	spin_lock_irqsave(&h->lock, flags);
-	if (!enough && !ret)
-		h->stats.grows++;
-	else if (ret)
-		h->stats.grow_failures++;
-	spin_unlock_irqrestore(&h->lock, flags);
-	mutex_unlock(&h->grow_lock);
-	memalloc_noio_restore(noio);
-	return ret;
+	return ga_heap_grow_for(h, &req, npages);
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_grow);
 
@@ -1128,8 +1245,10 @@ struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npag
 					   unsigned long align, u8 state, u8 spanclass,
 					   gfp_t gfp)
 {
-	unsigned long flags, page, need = npages;
+	struct ga_grow_req req = { .npages = npages, .state = state, .spanclass = spanclass };
+	unsigned long flags, need = npages;
 	struct ga_span *s;
+	bool taken;
 
 	if (WARN_ON_ONCE(state != GA_SPAN_INIT && state != GA_SPAN_INUSE &&
 			 state != GA_SPAN_LARGE))
@@ -1140,25 +1259,17 @@ struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npag
 		return NULL;
 	if (align)
 		need += align / GA_PAGE_SIZE - 1;
+	req.align = align;
 	s = ga_fixalloc_alloc(&h->spanalloc, gfp);
 	if (!s)
 		return NULL;
 
-	for (;;) {
-		spin_lock_irqsave(&h->lock, flags);
-		if (align)
-			page = ga_heap_take_aligned(h, npages, align);
-		else
-			page = ga_pagealloc_alloc(&h->pages, npages);
-		if (page != GA_NO_PAGE) {
-			ga_span_init_locked(h, s, page, npages, state, spanclass);
-			spin_unlock_irqrestore(&h->lock, flags);
-			return s;
-		}
-		spin_unlock_irqrestore(&h->lock, flags);
-		if (!gfpflags_allow_blocking(gfp) || ga_heap_grow(h, need))
-			break;
-	}
+	req.span = s;
+	spin_lock_irqsave(&h->lock, flags);
+	taken = ga_heap_try(h, &req, need);
+	spin_unlock_irqrestore(&h->lock, flags);
+	if (taken || (ga_gfp_may_grow(gfp) && !ga_heap_grow_for(h, &req, need)))
+		return s;
 	ga_fixalloc_free(&h->spanalloc, s);
 	return NULL;
 }
@@ -1336,6 +1447,9 @@ EXPORT_SYMBOL_IF_KUNIT(ga_heap_read_stats);
  */
 int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max_bytes)
 {
+	struct ga_region *r;
+	unsigned long flags;
+	bool published;
 	unsigned int i;
 	int ret;
 
@@ -1346,7 +1460,6 @@ int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max
 		return -EINVAL;
 
 	spin_lock_init(&h->lock);
-	mutex_init(&h->grow_lock);
 	INIT_LIST_HEAD(&h->regions);
 	INIT_DELAYED_WORK(&h->reclaim_work, ga_heap_reclaim_work);
 	h->reclaim_delay = HZ;
@@ -1380,11 +1493,17 @@ int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max
 	if (!h->arenas)
 		goto free_chunk_base;
 
-	mutex_lock(&h->grow_lock);
-	ret = ga_heap_add_region(h, arena_bytes);
-	mutex_unlock(&h->grow_lock);
-	if (ret)
+	ret = -ENOMEM;
+	r = ga_region_alloc(h, arena_bytes);
+	if (!r)
 		goto free_index;
+	spin_lock_irqsave(&h->lock, flags);
+	published = ga_region_publish(h, r);
+	spin_unlock_irqrestore(&h->lock, flags);
+	if (WARN_ON_ONCE(!published)) {
+		ga_region_destroy(r);
+		goto free_index;
+	}
 	return 0;
 
 free_index:
@@ -1426,6 +1545,227 @@ void ga_heap_destroy(struct ga_heap *h)
 	for (i = 0; i < GA_BITS_SIZES; i++)
 		ga_fixalloc_destroy(&h->bitsalloc[i]);
 	ga_fixalloc_destroy(&h->tinyalloc);
-	mutex_destroy(&h->grow_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_destroy);
+
+/* ---------------------------------------------------------------------- */
+/* Verification (ga_verify(), with every CPU stopped)                     */
+
+/* A summary against the one recomputed for it. */
+static void ga_verify_psum(struct ga_verify *v, unsigned int level, unsigned long i,
+			   const struct ga_psum *got, const struct ga_psum *want)
+{
+	if (memcmp(got, want, sizeof(*want)))
+		ga_verify_fail(v, "summary %u/%lu: {%u %u %u}, recomputed {%u %u %u}", level, i,
+			       got->start, got->max, got->end, want->start, want->max, want->end);
+}
+
+/* No free page of chunk @c lies below the search hint. */
+static void ga_verify_search(struct ga_pagealloc *pa, struct ga_verify *v, unsigned long c)
+{
+	unsigned long below = (c + 1) * GA_CHUNK_PAGES <= pa->search ? GA_CHUNK_PAGES :
+			      c == pa->search / GA_CHUNK_PAGES ? pa->search % GA_CHUNK_PAGES : 0;
+
+	if (ga_pallocbits_popcount(&pa->chunks[c], 0, below) != below)
+		ga_verify_fail(v, "chunk %lu: free pages below the search hint %lu", c,
+			       pa->search);
+}
+
+/* The page allocator's bitmaps, summaries, counts and search hint. */
+static void ga_verify_pagealloc(struct ga_heap *h, struct ga_verify *v)
+{
+	struct ga_pagealloc *pa = &h->pages;
+	unsigned int leaf = pa->nlevels - 1, l;
+	unsigned long c, i, free = 0, grown = 0;
+	struct ga_psum want;
+
+	for (c = 0; c < pa->maxchunks; c++) {
+		struct ga_pallocbits *b = &pa->chunks[c];
+		unsigned int used = ga_pallocbits_popcount(b, 0, GA_CHUNK_PAGES);
+
+		if (h->chunk_region[c]) {
+			grown += GA_CHUNK_PAGES;
+			free += GA_CHUNK_PAGES - used;
+		} else if (used != GA_CHUNK_PAGES) {
+			ga_verify_fail(v, "chunk %lu: in no region, but %lu pages free", c,
+				       GA_CHUNK_PAGES - used);
+		}
+		want = ga_pallocbits_summarize(b);
+		ga_verify_psum(v, leaf, c, &pa->sum[leaf][c], &want);
+		ga_verify_search(pa, v, c);
+	}
+	for (l = leaf; l > 0; l--) {
+		u32 size = BIT(ga_pa_level_shift(pa, l));
+
+		for (i = 0; i < GA_PA_FANOUT << (GA_PA_FANOUT_SHIFT * (l - 1)); i++) {
+			want = ga_psum_merge(&pa->sum[l][i * GA_PA_FANOUT], size);
+			ga_verify_psum(v, l - 1, i, &pa->sum[l - 1][i], &want);
+		}
+	}
+	if (free != pa->free_pages || grown != pa->grown_pages)
+		ga_verify_fail(v, "pages: bitmaps have %lu free of %lu, counts %lu of %lu",
+			       free, grown, pa->free_pages, pa->grown_pages);
+}
+
+/* Regions against the chunk maps, and the bytes mapped. */
+static void ga_verify_regions(struct ga_heap *h, struct ga_verify *v)
+{
+	unsigned long mapped = 0, c, nchunks = 0;
+	struct ga_region *r;
+	unsigned int i;
+
+	list_for_each_entry(r, &h->regions, node) {
+		bool first = r == list_first_entry(&h->regions, struct ga_region, node);
+
+		if (r->initial != first)
+			ga_verify_fail(v, "region at chunk %u: initial %d", r->chunk, r->initial);
+		if ((unsigned long)r->nchunks << GA_CHUNK_SHIFT != r->bytes ||
+		    r->chunk + r->nchunks > h->pages.maxchunks) {
+			ga_verify_fail(v, "region at chunk %u: %u chunks, %lu bytes", r->chunk,
+				       r->nchunks, r->bytes);
+			continue;
+		}
+		for (i = 0; i < r->nchunks; i++) {
+			c = r->chunk + i;
+			if (!test_bit(c, h->chunk_used) || h->chunk_region[c] != r ||
+			    h->chunk_base[c] != r->base + ((unsigned long)i << GA_CHUNK_SHIFT))
+				ga_verify_fail(v, "chunk %lu: maps do not match its region", c);
+		}
+		mapped += r->bytes;
+		nchunks += r->nchunks;
+	}
+	if (bitmap_weight(h->chunk_used, h->pages.maxchunks) != nchunks)
+		ga_verify_fail(v, "%u chunk numbers in use, regions hold %lu",
+			       bitmap_weight(h->chunk_used, h->pages.maxchunks), nchunks);
+	if (mapped != h->mapped_bytes || h->mapped_bytes + h->reserved_bytes > h->max_bytes)
+		ga_verify_fail(v, "regions hold %lu bytes; mapped %lu, reserved %lu, cap %lu",
+			       mapped, h->mapped_bytes, h->reserved_bytes, h->max_bytes);
+}
+
+/* Is @addr a page of one of the heap's regions? */
+static bool ga_verify_in_heap(struct ga_heap *h, unsigned long addr)
+{
+	struct ga_region *r;
+
+	list_for_each_entry(r, &h->regions, node)
+		if (addr >= r->base && addr - r->base < r->bytes)
+			return true;
+	return false;
+}
+
+/* One span, at its first page: its pages, then its objects. */
+static void ga_verify_one_span(struct ga_heap *h, struct ga_verify *v, struct ga_span *s)
+{
+	v->spans++;
+	v->pages += s->npages;
+	switch (s->state) {
+	case GA_SPAN_INIT:
+		v->inflight++;	/* being set up, or being freed */
+		break;
+	case GA_SPAN_LARGE:
+		v->large_spans++;
+		v->large_pages += s->npages;
+		if (s->spanclass || s->central || s->nelems != 1)
+			ga_verify_fail(v, "large span %lu: class %u, %u objects", s->page,
+				       s->spanclass, s->nelems);
+		else if (s->where == GA_WHERE_LARGE)
+			v->large_objects++;
+		else if (s->where == GA_WHERE_NONE)
+			v->inflight++;	/* claimed by a free in progress */
+		else
+			ga_verify_fail(v, "large span %lu: where %u", s->page, s->where);
+		break;
+	case GA_SPAN_INUSE:
+		if (!s->spanclass) {
+			ga_verify_fail(v, "span %lu: small objects, no span class", s->page);
+			break;
+		}
+		if (!ga_verify_central_known(v, s->central)) {
+			ga_verify_fail(v, "span %lu: no class or cache has its mcentral", s->page);
+			break;
+		}
+		ga_span_verify(s, v);
+		break;
+	default:
+		ga_verify_fail(v, "span %lu: state %u in the span table", s->page, s->state);
+	}
+}
+
+/* Every page of every region against the page allocator and span table. */
+static void ga_verify_span_table(struct ga_heap *h, struct ga_verify *v)
+{
+	struct ga_region *r;
+	unsigned long i, w, j;
+
+	list_for_each_entry(r, &h->regions, node) {
+		for (i = 0; i < (unsigned long)r->nchunks * GA_CHUNK_PAGES; i++) {
+			unsigned long addr = r->base + (i << GA_PAGE_SHIFT);
+			unsigned long page = (unsigned long)r->chunk * GA_CHUNK_PAGES + i;
+			struct ga_pallocbits *b = &h->pages.chunks[page / GA_CHUNK_PAGES];
+			struct ga_span *s = __ga_span_of(h, (void *)addr);
+			bool inuse = ga_pallocbits_popcount(b, page % GA_CHUNK_PAGES, 1);
+
+			if (!s) {
+				if (inuse)
+					ga_verify_fail(v, "page %lu: in use, in no span", page);
+				continue;
+			}
+			if (!inuse || addr < s->base || addr - s->base >= ga_span_bytes(s) ||
+			    s->page + ((addr - s->base) >> GA_PAGE_SHIFT) != page ||
+			    s->base + ga_span_bytes(s) > r->base + r->bytes) {
+				ga_verify_fail(v, "page %lu: maps to span %lu of %u pages%s", page,
+					       s->page, s->npages, inuse ? "" : ", but is free");
+				continue;
+			}
+			if (addr == s->base)
+				ga_verify_one_span(h, v, s);
+		}
+	}
+	/* Table entries outside the regions: none. */
+	for (w = 0; w < h->index_windows; w++) {
+		struct ga_heaparena **l2 = h->arenas[w >> GA_ARENA_L2_BITS], *ha;
+
+		if (!l2) {
+			w |= GA_ARENA_L2_ENTRIES - 1;
+			continue;
+		}
+		ha = l2[w & (GA_ARENA_L2_ENTRIES - 1)];
+		if (!ha)
+			continue;
+		for (j = 0; j < GA_ARENA_PAGES; j++) {
+			unsigned long addr = h->index_base + (w << GA_ARENA_SHIFT) +
+					     (j << GA_PAGE_SHIFT);
+
+			if (ha->spans[j] && !ga_verify_in_heap(h, addr))
+				ga_verify_fail(v, "span table maps a page outside the heap");
+		}
+	}
+}
+
+/**
+ * ga_heap_verify() - Check the heap, and every span through its table.
+ * @h: the heap
+ * @v: the verification run
+ *
+ * The page allocator's summaries at every level against a recomputation
+ * from the bitmaps, its free count and search hint; the regions against
+ * the chunk maps; every page of the heap against the span table (each
+ * page of a span maps to it, nothing else maps); each span's objects
+ * (ga_span_verify()); the heap's counters against what was found.
+ *
+ * Context: ga_verify(), every other CPU stopped.
+ */
+void ga_heap_verify(struct ga_heap *h, struct ga_verify *v)
+{
+	spin_lock(&h->lock);
+	ga_verify_regions(h, v);
+	ga_verify_pagealloc(h, v);
+	ga_verify_span_table(h, v);
+	if (v->spans != h->stats.spans_inuse || v->pages != h->stats.pages_inuse ||
+	    v->large_spans != h->stats.large_spans || v->large_pages != h->stats.large_pages)
+		ga_verify_fail(v, "spans, pages, large: %lu %lu %lu %lu; table %lu %lu %lu %lu",
+			       h->stats.spans_inuse, h->stats.pages_inuse, h->stats.large_spans,
+			       h->stats.large_pages, v->spans, v->pages, v->large_spans,
+			       v->large_pages);
+	spin_unlock(&h->lock);
+}

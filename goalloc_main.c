@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The public API, module init and exit, parameters, and debugfs.
+ * The public API, module init and exit, parameters, debugfs and the heap
+ * verifier.
  *
  * goalloc is the Go runtime's memory allocator as a kernel module:
  * mheap (goalloc_heap.c) -> mcentral (goalloc_central.c) -> one mcache
  * per CPU (goalloc_cache.c). This file puts a kmem-style API on top:
  * kmalloc-like calls over Go's size classes, and goalloc_cache, a
  * kmem_cache-like pool whose objects live in spans of its own. It applies
- * the kernel's init_on_alloc/init_on_free policies as SLUB does, and
- * reports span statistics in /sys/kernel/debug/goalloc/stats.
+ * the kernel's init_on_alloc/init_on_free policies as SLUB does, reports
+ * span statistics in /sys/kernel/debug/goalloc/stats, and checks every
+ * invariant of all three layers on demand (ga_verify(), the debugfs file
+ * verify), with every CPU stopped.
  *
  * Loading runs Go's mallocinit in order: check the parameters, set up the
  * heap with its initial arena, span table and page allocator (mheap.init),
@@ -18,12 +21,15 @@
  *
  * Concurrency contract: the kmalloc-style calls and goalloc_cache_alloc/
  * free (and their bulk forms) may run in any context kmalloc allows with
- * GFP_ATOMIC, but NMI; cache create/destroy and the stats file run in
- * process context under ga.caches_lock. A cache must not be used while or
- * after it is destroyed, as with kmem_cache.
+ * GFP_ATOMIC; from NMI they are refused and counted. Cache create/destroy,
+ * the stats and verify files run in process context. ga.caches_lock (a
+ * spinlock) covers the cache lists and every flush of a cache's per-CPU
+ * slots, so that ga_verify(), which runs inside stop_machine(), never
+ * sees a cache half destroyed. A cache must not be used while or after it
+ * is destroyed, as with kmem_cache.
  *
- * Lock order: cpu_hotplug_lock (cpus_read_lock, or CPU hotplug itself) ->
- * ga.caches_lock (mutex) -> mcentral->lock -> heap->lock.
+ * Lock order: cpu_hotplug_lock (CPU hotplug, cpus_read_lock() or
+ * stop_machine()) -> ga.caches_lock -> mcentral->lock -> heap->lock.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -41,6 +47,7 @@
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/stop_machine.h>
 #include <linux/string.h>
 
 #include "goalloc.h"
@@ -48,6 +55,11 @@
 
 struct goalloc ga;
 EXPORT_SYMBOL_IF_KUNIT(ga);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+ga_test_hook_t ga_test_hook;
+EXPORT_SYMBOL_IF_KUNIT(ga_test_hook);
+#endif
 
 /* The CPU-hotplug state whose teardown flushes a dead CPU's mcache. */
 static int ga_cpuhp_state;
@@ -334,9 +346,9 @@ struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 	cache->object_size = size;
 	cache->align = align;
 	cache->flags = flags;
-	mutex_lock(&ga.caches_lock);
+	spin_lock(&ga.caches_lock);
 	list_add_tail(&cache->node, &ga.caches);
-	mutex_unlock(&ga.caches_lock);
+	spin_unlock(&ga.caches_lock);
 	return cache;
 
 free:
@@ -373,16 +385,17 @@ void goalloc_cache_destroy(struct goalloc_cache *cache)
 
 	if (!cache)
 		return;
-	mutex_lock(&ga.caches_lock);
-	list_del(&cache->node);
+	might_sleep();
+	/* Listed until its spans are back: ga_verify() sees it whole. */
+	spin_lock(&ga.caches_lock);
 	for_each_possible_cpu(cpu)
 		ga_slot_flush(&cache->central, cpu);
 	live = ga_mcentral_live_objects(&cache->central);
-	if (live) {
-		list_add(&cache->node, &ga.zombies);
-		atomic_long_add(live, &ga.errors.cache_leaks);
-	}
-	mutex_unlock(&ga.caches_lock);
+	if (live)
+		list_move(&cache->node, &ga.zombies);
+	else
+		list_del(&cache->node);
+	spin_unlock(&ga.caches_lock);
 	if (live) {
 		pr_err("cache %s destroyed with %lu objects still allocated; kept until unload\n",
 		       cache->name, live);
@@ -391,6 +404,13 @@ void goalloc_cache_destroy(struct goalloc_cache *cache)
 	ga_cache_free_struct(cache);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_cache_destroy, GOALLOC_NS);
+
+/* A NULL cache where one is needed: count it, say so (ratelimited). */
+static void ga_refuse_cache(const char *what)
+{
+	atomic_long_inc(&ga.errors.bad_cache);
+	pr_warn_ratelimited("refused %s of a NULL cache\n", what);
+}
 
 /* SLUB's slab_want_init_on_alloc(): constructed objects are not wiped. */
 static bool ga_cache_want_init(struct goalloc_cache *cache, gfp_t gfp)
@@ -410,12 +430,17 @@ static bool ga_cache_want_init(struct goalloc_cache *cache, gfp_t gfp)
  * the objects of a cache with a constructor.
  *
  * Context: Any context but NMI; sleeps only if @gfp allows blocking.
- * Return: the object, or %NULL.
+ * Return: the object, or %NULL (also for a %NULL @cache, refused).
  */
 void *goalloc_cache_alloc(struct goalloc_cache *cache, gfp_t gfp)
 {
-	void *p = ga_alloc_from(&cache->central, gfp);
+	void *p;
 
+	if (unlikely(!cache)) {
+		ga_refuse_cache("an allocation");
+		return NULL;
+	}
+	p = ga_alloc_from(&cache->central, gfp);
 	if (unlikely(!p)) {
 		ga_alloc_failed(cache->object_size, gfp);
 		return NULL;
@@ -432,7 +457,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_alloc, GOALLOC_NS);
  * @gfp: as for goalloc_kmalloc()
  *
  * Context: Any context but NMI; sleeps only if @gfp allows blocking.
- * Return: the object, or %NULL.
+ * Return: the object, or %NULL (also for a %NULL @cache, refused).
  */
 void *goalloc_cache_zalloc(struct goalloc_cache *cache, gfp_t gfp)
 {
@@ -446,7 +471,8 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_zalloc, GOALLOC_NS);
  * @p: the object, or %NULL (a no-op)
  *
  * An object of another cache or of goalloc_kmalloc() is refused, as are
- * double, foreign and interior frees.
+ * double, foreign and interior frees, and a %NULL @cache (the object
+ * stays allocated).
  *
  * Context: Any context but NMI.
  * Return: nothing; a refused call is counted in the statistics.
@@ -455,6 +481,10 @@ void goalloc_cache_free(struct goalloc_cache *cache, void *p)
 {
 	if (unlikely(!p))
 		return;
+	if (unlikely(!cache)) {
+		ga_refuse_cache("a free");
+		return;
+	}
 	ga_free_in(&cache->central, p);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_cache_free, GOALLOC_NS);
@@ -469,12 +499,17 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_free, GOALLOC_NS);
  * All or nothing: if not all @nr can be had, those that were are freed.
  *
  * Context: Any context but NMI; sleeps only if @gfp allows blocking.
- * Return: @nr, or 0 on failure.
+ * Return: @nr, or 0 on failure (also for a %NULL @cache, refused).
  */
 int goalloc_cache_alloc_bulk(struct goalloc_cache *cache, gfp_t gfp, size_t nr, void **p)
 {
-	size_t got = ga_alloc_bulk_from(&cache->central, gfp, nr, p), i;
+	size_t got, i;
 
+	if (unlikely(!cache)) {
+		ga_refuse_cache("a bulk allocation");
+		return 0;
+	}
+	got = ga_alloc_bulk_from(&cache->central, gfp, nr, p);
 	if (unlikely(got < nr)) {
 		for (i = 0; i < got; i++)
 			ga_free_in(&cache->central, p[i]);
@@ -494,6 +529,9 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_alloc_bulk, GOALLOC_NS);
  * @nr: how many
  * @p: the objects
  *
+ * Each object as for goalloc_cache_free(); a %NULL @cache refuses the
+ * whole call.
+ *
  * Context: Any context but NMI.
  * Return: nothing; a refused call is counted in the statistics.
  */
@@ -501,6 +539,11 @@ void goalloc_cache_free_bulk(struct goalloc_cache *cache, size_t nr, void **p)
 {
 	size_t i;
 
+	if (unlikely(!cache)) {
+		if (nr)
+			ga_refuse_cache("a bulk free");
+		return;
+	}
 	for (i = 0; i < nr; i++)
 		goalloc_cache_free(cache, p[i]);
 }
@@ -706,13 +749,30 @@ static void ga_stats_cpus(struct seq_file *m)
 	}
 }
 
+/* Objects still allocated in destroyed caches. */
+static unsigned long ga_zombie_objects(void)
+{
+	struct goalloc_cache *cache;
+	unsigned long n = 0, allocs, frees;
+
+	lockdep_assert_held(&ga.caches_lock);
+	list_for_each_entry(cache, &ga.zombies, node) {
+		allocs = ga_sum_percpu(cache->central.nalloc);
+		frees = ga_sum_percpu(cache->central.nfree);
+		n += allocs > frees ? allocs - frees : 0;
+	}
+	return n;
+}
+
 static int ga_stats_show(struct seq_file *m, void *unused)
 {
 	struct ga_errors *e = &ga.errors;
+	unsigned long leaks;
 
-	mutex_lock(&ga.caches_lock);
+	spin_lock(&ga.caches_lock);
 	ga_stats_classes(m);
-	mutex_unlock(&ga.caches_lock);
+	leaks = ga_zombie_objects();
+	spin_unlock(&ga.caches_lock);
 	ga_stats_heap(m);
 	ga_stats_tiny(m);
 	ga_stats_cpus(m);
@@ -722,37 +782,200 @@ static int ga_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "interior_free %ld\n", atomic_long_read(&e->interior_free));
 	seq_printf(m, "alloc_fail %ld\n", atomic_long_read(&e->alloc_fail));
 	seq_printf(m, "alloc_fail_reported %ld\n", atomic_long_read(&e->alloc_fail_reported));
-	seq_printf(m, "cache_leaks %ld\n", atomic_long_read(&e->cache_leaks));
+	seq_printf(m, "cache_leaks %lu\n", leaks);
+	seq_printf(m, "bad_cache %ld\n", atomic_long_read(&e->bad_cache));
+	seq_printf(m, "nmi %ld\n", atomic_long_read(&e->nmi));
 	return 0;
 }
 
-static int ga_stats_open(struct inode *inode, struct file *file)
+/* The debugfs files: each one's show function is its inode's data. */
+static int ga_debugfs_open(struct inode *inode, struct file *file)
 {
-	return single_open(file, ga_stats_show, NULL);
+	return single_open(file, inode->i_private, NULL);
 }
 
 /*
- * With read_iter, so in-kernel readers (kernel_read(), the KUnit test)
- * can read it too; .owner pins the module while the file is open, which
+ * With read_iter, so in-kernel readers (kernel_read(), the KUnit tests)
+ * can read them too; .owner pins the module while a file is open, which
  * is all debugfs' removal protection would add.
  */
-static const struct file_operations ga_stats_fops = {
+static const struct file_operations ga_debugfs_fops = {
 	.owner = THIS_MODULE,
-	.open = ga_stats_open,
+	.open = ga_debugfs_open,
 	.read_iter = seq_read_iter,
 	.llseek = seq_lseek,
 	.release = single_release,
 };
 
 /* ---------------------------------------------------------------------- */
+/* The heap verifier: /sys/kernel/debug/goalloc/verify                    */
+
+/**
+ * ga_verify_fail() - Record one broken invariant.
+ * @v: the verification run
+ * @fmt: what is broken
+ *
+ * Context: ga_verify().
+ */
+void ga_verify_fail(struct ga_verify *v, const char *fmt, ...)
+{
+	va_list args;
+
+	v->problems++;
+	if (v->len + 1 >= v->size)
+		return;
+	va_start(args, fmt);
+	v->len += vscnprintf(v->buf + v->len, v->size - v->len, fmt, args);
+	va_end(args);
+	v->len += scnprintf(v->buf + v->len, v->size - v->len, "\n");
+}
+
+/**
+ * ga_verify_central_known() - Is @c a size class's or a live cache's?
+ * @v: the verification run
+ * @c: an mcentral a span points at
+ *
+ * Context: ga_verify(), with ga.caches_lock held.
+ * Return: true if ga_mcentral_verify() checked it in this run.
+ */
+bool ga_verify_central_known(struct ga_verify *v, struct ga_mcentral *c)
+{
+	struct goalloc_cache *cache;
+	unsigned int i;
+
+	for (i = 1; i < GA_NUM_SPAN_CLASSES; i++)
+		if (c == &ga.central[i])
+			return true;
+	list_for_each_entry(cache, &ga.caches, node)
+		if (c == &cache->central)
+			return true;
+	list_for_each_entry(cache, &ga.zombies, node)
+		if (c == &cache->central)
+			return true;
+	return false;
+}
+
+/* Every mcentral: the size classes', the caches', the destroyed caches'. */
+static void ga_verify_centrals(struct ga_verify *v,
+			       void (*fn)(struct ga_mcentral *c, struct ga_verify *v))
+{
+	struct goalloc_cache *cache;
+	unsigned int i;
+
+	for (i = 1; i < GA_NUM_SPAN_CLASSES; i++)
+		fn(&ga.central[i], v);
+	list_for_each_entry(cache, &ga.caches, node)
+		fn(&cache->central, v);
+	list_for_each_entry(cache, &ga.zombies, node)
+		fn(&cache->central, v);
+}
+
+static unsigned int ga_verify_pass;
+
+/* Runs on one CPU while every other spins with interrupts off. */
+static int ga_verify_stopped(void *data)
+{
+	struct ga_verify *v = data;
+
+	v->pass = ++ga_verify_pass;
+	spin_lock(&ga.caches_lock);
+	if (ga_emptyspan.nelems || ga_emptyspan.alloc_cache || ga_emptyspan.freeindex ||
+	    ga_emptyspan.state != GA_SPAN_DEAD)
+		ga_verify_fail(v, "the empty span is not empty");
+	ga_mcache_verify(v);
+	ga_verify_centrals(v, ga_mcentral_verify);
+	ga_heap_verify(&ga.heap, v);
+	ga_verify_centrals(v, ga_mcentral_verify_count);
+	ga_mcache_verify_count(v);
+	spin_unlock(&ga.caches_lock);
+	return 0;
+}
+
+/**
+ * ga_verify() - Check every invariant of the allocator (Go's checkmark,
+ *	SLUB's validate).
+ * @buf: receives one line per broken invariant (the first ones that fit)
+ * @size: bytes at @buf
+ *
+ * Stops every CPU (stop_machine()) and checks the heap, every mcentral,
+ * every span and every mcache against each other: no fast path is under
+ * way then, since they all run with preemption disabled. Spans that a
+ * task is setting up or tearing down with the mcache left (a blocking
+ * growth) are recognised as such. The counters of the statistics file
+ * must match what the spans hold, exactly.
+ *
+ * Context: Process context; sleeps.
+ * Return: the number of broken invariants, 0 if all hold.
+ */
+unsigned long ga_verify(char *buf, size_t size)
+{
+	struct ga_verify v = { .buf = buf, .size = size };
+	struct ga_heap_stats st;
+	unsigned long mapped, free_pages, largest;
+
+	might_sleep();
+	if (size)
+		buf[0] = '\0';
+	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
+	v.limit = st.spans_inuse + 1024;
+	stop_machine(ga_verify_stopped, &v, NULL);
+	return v.problems;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_verify);
+
+#define GA_VERIFY_BUF	(16 * 1024)
+
+static int ga_verify_show(struct seq_file *m, void *unused)
+{
+	char *buf = kvmalloc(GA_VERIFY_BUF, GFP_KERNEL);
+	unsigned long problems;
+
+	if (!buf)
+		return -ENOMEM;
+	problems = ga_verify(buf, GA_VERIFY_BUF);
+	if (problems)
+		seq_printf(m, "%lu problems\n%s", problems, buf);
+	else
+		seq_puts(m, "ok\n");
+	kvfree(buf);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Init and exit                                                          */
+
+/* Fault attributes start quiet: a failure is reported by its caller. */
+static void __init ga_faults_init(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	ga_fail_grow.verbose = 0;
+	ga_fail_meta.verbose = 0;
+#endif
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	fault_create_debugfs_attr("fail_grow", ga_debugfs, &ga_fail_grow);
+	fault_create_debugfs_attr("fail_meta", ga_debugfs, &ga_fail_meta);
+#endif
+}
+
+/* fault_create_debugfs_attr() keeps a reference to each directory. */
+static void ga_faults_exit(void)
+{
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	if (!IS_ERR_OR_NULL(ga_fail_grow.dname))
+		dput(ga_fail_grow.dname);
+	if (!IS_ERR_OR_NULL(ga_fail_meta.dname))
+		dput(ga_fail_meta.dname);
+	ga_fail_grow.dname = NULL;
+	ga_fail_meta.dname = NULL;
+#endif
+}
 
 /* A dead CPU's cached spans go back to their mcentrals. */
 static int ga_cpu_dead(unsigned int cpu)
 {
-	mutex_lock(&ga.caches_lock);
+	spin_lock(&ga.caches_lock);
 	ga_mcache_flush(cpu);
-	mutex_unlock(&ga.caches_lock);
+	spin_unlock(&ga.caches_lock);
 	return 0;
 }
 
@@ -794,7 +1017,7 @@ static int __init goalloc_init(void)
 		if (WARN_ON_ONCE(ret))
 			goto free_mcache;
 	}
-	mutex_init(&ga.caches_lock);
+	spin_lock_init(&ga.caches_lock);
 	INIT_LIST_HEAD(&ga.caches);
 	INIT_LIST_HEAD(&ga.zombies);
 
@@ -806,7 +1029,9 @@ static int __init goalloc_init(void)
 	ga_cpuhp_state = ret;
 
 	ga_debugfs = debugfs_create_dir("goalloc", NULL);
-	debugfs_create_file_unsafe("stats", 0400, ga_debugfs, NULL, &ga_stats_fops);
+	debugfs_create_file_unsafe("stats", 0400, ga_debugfs, ga_stats_show, &ga_debugfs_fops);
+	debugfs_create_file_unsafe("verify", 0400, ga_debugfs, ga_verify_show, &ga_debugfs_fops);
+	ga_faults_init();
 
 	pr_info("ready: %lu MiB arena, %lu MiB cap, %u size classes\n",
 		arena_size >> 20, cap >> 20, GA_NUM_SIZE_CLASSES - 1);
@@ -828,24 +1053,29 @@ static void ga_release_all(void)
 {
 	struct goalloc_cache *cache, *next;
 	unsigned long live = 0;
+	LIST_HEAD(never);
+	LIST_HEAD(gone);
 	unsigned int i;
 	int cpu;
 
-	mutex_lock(&ga.caches_lock);
+	spin_lock(&ga.caches_lock);
 	for_each_possible_cpu(cpu)
 		ga_mcache_flush(cpu);
 	for (i = 1; i < GA_NUM_SPAN_CLASSES; i++)
 		live += ga_mcentral_live_objects(&ga.central[i]);
-	list_for_each_entry_safe(cache, next, &ga.caches, node) {
+	list_for_each_entry(cache, &ga.caches, node)
+		live += ga_mcentral_live_objects(&cache->central);
+	list_for_each_entry(cache, &ga.zombies, node)
+		live += ga_mcentral_live_objects(&cache->central);
+	list_splice_init(&ga.zombies, &gone);
+	list_splice_init(&ga.caches, &never);
+	spin_unlock(&ga.caches_lock);
+	list_for_each_entry_safe(cache, next, &never, node) {
 		pr_warn("cache %s was never destroyed\n", cache->name);
-		live += ga_mcentral_live_objects(&cache->central);
 		ga_cache_free_struct(cache);
 	}
-	list_for_each_entry_safe(cache, next, &ga.zombies, node) {
-		live += ga_mcentral_live_objects(&cache->central);
+	list_for_each_entry_safe(cache, next, &gone, node)
 		ga_cache_free_struct(cache);
-	}
-	mutex_unlock(&ga.caches_lock);
 	live += ga.heap.stats.large_spans;
 	if (live)
 		pr_warn("%lu objects still allocated at unload; their memory is freed\n", live);
@@ -854,6 +1084,7 @@ static void ga_release_all(void)
 static void __exit goalloc_exit(void)
 {
 	debugfs_remove_recursive(ga_debugfs);
+	ga_faults_exit();
 	cpuhp_remove_state_nocalls(ga_cpuhp_state);
 	ga_release_all();
 	/* Span structs released to RCU still reference the heap. */

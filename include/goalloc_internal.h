@@ -13,7 +13,9 @@
 #include <linux/list.h>
 #include <linux/workqueue.h>
 #include <linux/mutex.h>
+#include <linux/gfp.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include "goalloc_compat.h"
@@ -128,15 +130,16 @@ enum ga_span_where {
  * races with a free reads a dead or reused span, never freed memory.
  *
  * Object state of a small span (Go's field names):
- *   freeindex, alloc_cache, alloc_bits, alloc_count, nlocal, local_free:
- *	the owner's while cached (written only with its mcache busy), else
- *	under the mcentral lock;
+ *   freeindex, alloc_cache, alloc_bits, alloc_count, nlocal, local_free,
+ *   sweepseq: the owner's while cached (written only with its mcache
+ *	busy), else under the mcentral lock;
  *   remote_free, npending: anyone, atomically;
  *   where, owner: changed under the mcentral lock, read locklessly;
  *   nelems, elemsize, divmul, bitmaps: fixed while state is INUSE.
  * An object idx is allocated iff (idx < freeindex or alloc_bits has it)
  * and neither local_free nor remote_free has it; a sweep folds the free
- * bits into alloc_bits and restarts freeindex at 0.
+ * bits into alloc_bits and restarts freeindex at 0. sweepseq is odd
+ * while a sweep runs (see ga_span_sweep()).
  */
 struct ga_span {
 	union {
@@ -162,7 +165,9 @@ struct ga_span {
 	u64 *alloc_bits;		/* allocated as of the last sweep */
 	u64 *local_free;		/* freed by the owner since the sweep */
 	unsigned long *remote_free;	/* freed by anyone else since the sweep */
-	atomic_t npending;		/* bits set in remote_free, roughly */
+	atomic_t npending;		/* bits set in remote_free, but in flight */
+	unsigned int sweepseq;		/* sweeps begun and ended; odd: sweeping */
+	unsigned int vpass;		/* the verifier's mark (ga_verify()) */
 	atomic_t *tiny_refs;		/* tiny spans: live objects per block */
 };
 
@@ -195,6 +200,16 @@ void ga_fixalloc_init(struct ga_fixalloc *fa, size_t size);
 void *ga_fixalloc_alloc(struct ga_fixalloc *fa, gfp_t gfp);
 void ga_fixalloc_free(struct ga_fixalloc *fa, void *p);
 void ga_fixalloc_destroy(struct ga_fixalloc *fa);
+
+/*
+ * Whether an allocation may grow the heap: its gfp allows blocking, and
+ * it does not come from memory reclaim (a shrinker, kswapd), which must
+ * never wait on a growth and the reclaim that growth may itself enter.
+ */
+static inline bool ga_gfp_may_grow(gfp_t gfp)
+{
+	return gfpflags_allow_blocking(gfp) && !(current->flags & PF_MEMALLOC);
+}
 
 /* Metadata allocations keep the caller's reclaim rules, drop the rest. */
 static inline gfp_t ga_meta_gfp(gfp_t gfp)
@@ -243,12 +258,12 @@ struct ga_heap {
 	struct ga_heaparena ***arenas;
 	unsigned long arenas_l1;
 
-	/* growth: serialised by grow_lock, published under lock */
-	struct mutex grow_lock;
+	/* growth: regions are allocated unlocked, published under lock */
 	unsigned long arena_bytes;	/* the initial arena */
 	unsigned long grow_bytes;	/* heapArena: the growth step */
 	unsigned long max_bytes;	/* the cap */
 	unsigned long mapped_bytes;	/* arena memory held now */
+	unsigned long reserved_bytes;	/* regions growers are allocating */
 	unsigned long *chunk_used;	/* chunk numbers held by regions */
 	unsigned long *chunk_base;	/* chunk number -> address of its page 0 */
 	struct ga_region **chunk_region;	/* chunk number -> its region */
@@ -355,6 +370,7 @@ struct ga_mcentral {
 	unsigned long nr_partial;
 	unsigned long nr_full;
 	unsigned long nr_cached;	/* spans in mcaches */
+	long vlive;			/* ga_verify()'s tally of live objects */
 } ____cacheline_aligned_in_smp;
 
 int ga_mcentral_init(struct ga_mcentral *c, u8 spanclass, struct ga_heap *heap,
@@ -427,6 +443,8 @@ void ga_alloc_failed(size_t size, gfp_t gfp);
 void ga_free(const void *p);
 void ga_free_sensitive(const void *p);
 void ga_free_in(struct ga_mcentral *central, const void *p);
+void ga_sweep_refused(struct ga_span *s, unsigned int n);
+void ga_refuse_nmi(void);
 size_t ga_usable_size(const void *p);
 int ga_drain_all(void);
 unsigned int ga_size_class(size_t size);
@@ -441,7 +459,8 @@ struct ga_errors {
 	atomic_long_t interior_free;	/* inside an object, not its start */
 	atomic_long_t alloc_fail;
 	atomic_long_t alloc_fail_reported;	/* those without __GFP_NOWARN */
-	atomic_long_t cache_leaks;	/* objects left in destroyed caches */
+	atomic_long_t bad_cache;	/* a NULL cache passed in */
+	atomic_long_t nmi;		/* calls from NMI, refused */
 };
 
 /* Each CPU's part of a goalloc_cache. */
@@ -466,12 +485,96 @@ struct goalloc {
 	struct ga_heap heap;
 	struct ga_mcentral central[GA_NUM_SPAN_CLASSES];
 	struct ga_mcache __percpu *mcache;
-	struct mutex caches_lock;	/* protects the two lists */
+	spinlock_t caches_lock;		/* the two lists; cache slots' flushes */
 	struct list_head caches;
 	struct list_head zombies;	/* destroyed with live objects */
 	struct ga_errors errors;
 };
 
 extern struct goalloc ga;
+
+/* ---------------------------------------------------------------------- */
+/* The heap verifier (ga_verify(), goalloc_main.c)                        */
+
+/*
+ * One run of the verifier. Each layer checks its own invariants
+ * (ga_heap_verify(), ga_mcentral_verify(), ga_span_verify(),
+ * ga_mcache_verify()) and tallies what it found here for the totals.
+ */
+struct ga_verify {
+	char *buf;			/* what is broken, one line each */
+	size_t size, len;
+	unsigned long problems;
+	unsigned int pass;		/* marks spans found (ga_span.vpass) */
+	unsigned long limit;		/* longest list walked: a loop guard */
+	unsigned long spans, pages, large_spans, large_pages;
+	unsigned long large_objects;	/* large spans with a live object */
+	unsigned long tiny_objects;	/* start bits in live tiny blocks */
+	unsigned long inflight;		/* spans being set up or torn down */
+};
+
+__printf(2, 3) void ga_verify_fail(struct ga_verify *v, const char *fmt, ...);
+bool ga_verify_central_known(struct ga_verify *v, struct ga_mcentral *c);
+void ga_heap_verify(struct ga_heap *h, struct ga_verify *v);
+void ga_mcentral_verify(struct ga_mcentral *c, struct ga_verify *v);
+void ga_mcentral_verify_count(struct ga_mcentral *c, struct ga_verify *v);
+void ga_span_verify(struct ga_span *s, struct ga_verify *v);
+void ga_mcache_verify(struct ga_verify *v);
+void ga_mcache_verify_count(struct ga_verify *v);
+bool ga_mcache_tiny_block(unsigned long block);
+unsigned long ga_verify(char *buf, size_t size);
+
+/* ---------------------------------------------------------------------- */
+/* Fault injection                                                        */
+
+/*
+ * Kernels with CONFIG_FAULT_INJECTION get two fault attributes, in
+ * debugfs as goalloc/fail_grow (a region for the heap) and
+ * goalloc/fail_meta (span metadata), that make those allocations fail
+ * as the kernel's failslab does for slab. Both also count as fail-nth
+ * points of the task.
+ */
+#ifdef CONFIG_FAULT_INJECTION
+#include <linux/fault-inject.h>
+extern struct fault_attr ga_fail_grow;
+extern struct fault_attr ga_fail_meta;
+#define ga_inject(attr)	should_fail(&(attr), 1)
+#else
+#define ga_inject(attr)	false
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Test points                                                            */
+
+/*
+ * Places in the free and growth paths where a KUnit test can run code of
+ * its own, to force an interleaving that real concurrency hits only by
+ * chance (the review's races have a regression test each this way).
+ * Compiled in only when the kernel has KUnit; a plain load and branch.
+ */
+enum ga_test_point {
+	GA_TP_SWEEP_FOLDED,	/* ga_span_sweep(): frees folded, cursor not reset; arg: span */
+	GA_TP_LOCAL_FREE,	/* ga_free_local(): object checked, not yet marked; arg: span */
+	GA_TP_REFILL_GROWN,	/* blocking refill grew a span, mcache left; arg: mcentral */
+	GA_TP_GROW_REGION,	/* growth is about to vmalloc a region; arg: heap */
+	GA_TP_GROWN,		/* growth added a region, span not yet taken; arg: heap */
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+typedef void (*ga_test_hook_t)(enum ga_test_point tp, void *arg);
+extern ga_test_hook_t ga_test_hook;
+
+static __always_inline void ga_test_point(enum ga_test_point tp, void *arg)
+{
+	ga_test_hook_t hook = READ_ONCE(ga_test_hook);
+
+	if (unlikely(hook))
+		hook(tp, arg);
+}
+#else
+static __always_inline void ga_test_point(enum ga_test_point tp, void *arg)
+{
+}
+#endif
 
 #endif /* _GOALLOC_INTERNAL_H */

@@ -14,6 +14,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -21,6 +22,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <asm/apic.h>
+#include <asm/nmi.h>
 
 #include "goalloc.h"
 #include "goalloc_internal.h"
@@ -162,7 +165,9 @@ static void api_krealloc_paths(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r[42], 42);
 	goalloc_kfree(r);
 	/* A pointer goalloc did not hand out is refused and kept. */
+	expect_reports_begin("krealloc of a foreign pointer");
 	KUNIT_EXPECT_NULL(test, goalloc_krealloc(&on_stack, 100, GFP_KERNEL));
+	expect_reports_end();
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.invalid_free) - invalid0, 1L);
 }
 
@@ -206,7 +211,9 @@ static void api_kfree_sensitive_refused(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	goalloc_kfree(p);
 	memset(p, 0x6b, 700);	/* a free slot: what a stale writer leaves */
+	expect_reports_begin("double free");
 	goalloc_kfree_sensitive(p);
+	expect_reports_end();
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.double_free) - dbl0, 1L);
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x6b, 700));
 	goalloc_kfree(keep);
@@ -269,7 +276,9 @@ static void api_gfp_nowarn(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, goalloc_kmalloc(huge, GFP_KERNEL | __GFP_NOWARN));
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.alloc_fail) - fail0, 1L);
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.alloc_fail_reported) - rep0, 0L);
+	expect_reports_begin("a failed allocation without __GFP_NOWARN");
 	KUNIT_EXPECT_NULL(test, goalloc_kmalloc(huge, GFP_KERNEL));
+	expect_reports_end();
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.alloc_fail) - fail0, 2L);
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.alloc_fail_reported) - rep0, 1L);
 }
@@ -302,6 +311,27 @@ static void api_init_on_alloc(struct kunit *test)
 	kunit_info(test, "note: init_on_alloc %s, init_on_free %s\n",
 		   want_init_on_alloc(GFP_KERNEL) ? "on" : "off",
 		   want_init_on_free() ? "on" : "off");
+}
+
+/*
+ * The policy boot really has its policy: make check boots each with
+ * ga_policy=aXfY on the command line, next to init_on_alloc=X
+ * init_on_free=Y, and the kernel must have taken them.
+ */
+static void api_policy_as_booted(struct kunit *test)
+{
+	char *cmdline = read_text(test, "/proc/cmdline");
+	char *at = strstr(cmdline, " ga_policy=");
+	unsigned int a = 2, f = 2;
+	int n;
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, at, "no ga_policy= on the command line: %s", cmdline);
+	n = sscanf(at, " ga_policy=a%uf%u", &a, &f);
+	KUNIT_ASSERT_EQ(test, n, 2);
+	KUNIT_EXPECT_EQ(test, want_init_on_alloc(GFP_KERNEL), a == 1);
+	KUNIT_EXPECT_EQ(test, want_init_on_free(), f == 1);
+	kunit_info(test, "note: booted for init_on_alloc=%u init_on_free=%u, and has them\n",
+		   a, f);
 }
 
 /* init_on_free wipes freed objects, kmalloc'd or from a cache without ctor. */
@@ -423,8 +453,10 @@ static void cache_isolation(struct kunit *test)
 		}
 	}
 	/* Freeing to the wrong cache is refused; the object stays valid. */
+	expect_reports_begin("frees to the wrong cache");
 	goalloc_cache_free(a, pb[0]);
 	goalloc_cache_free(a, pk[0]);
+	expect_reports_end();
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.invalid_free) - invalid0, 2L);
 	for (i = 0; i < 100; i++) {
 		goalloc_cache_free(a, pa[i]);
@@ -471,14 +503,16 @@ static void cache_span_geometry(struct kunit *test)
 		if (is_power_of_2(elem))
 			KUNIT_EXPECT_EQ(test, (unsigned long)p % elem, 0UL);
 		/* Interior pointers are refused whether divMagic or division indexes. */
+		expect_reports_begin("an interior free");
 		goalloc_cache_free(c, p + elem / 2);
+		expect_reports_end();
 		goalloc_cache_free(c, p);
 		goalloc_cache_free(c, q);
 		goalloc_cache_destroy(c);
 	}
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.interior_free) - interior0,
 			(long)ARRAY_SIZE(sizes));
-	KUNIT_EXPECT_EQ(test, counter(&ga.errors.cache_leaks), 0L);
+	KUNIT_EXPECT_EQ(test, stats_value(test, "cache_leaks"), 0UL);
 }
 
 static void cache_alignment(struct kunit *test)
@@ -508,6 +542,7 @@ static void cache_alignment(struct kunit *test)
 
 static void cache_create_rejects(struct kunit *test)
 {
+	expect_reports_begin("caches with bad arguments");
 	KUNIT_EXPECT_NULL(test, goalloc_cache_create(NULL, 64, 0, 0, NULL));
 	KUNIT_EXPECT_NULL(test, goalloc_cache_create("", 64, 0, 0, NULL));
 	KUNIT_EXPECT_NULL(test, goalloc_cache_create("has space", 64, 0, 0, NULL));
@@ -519,6 +554,7 @@ static void cache_create_rejects(struct kunit *test)
 						     NULL));
 	KUNIT_EXPECT_NULL(test, goalloc_cache_create("a_name_that_is_longer_than_32_chars",
 						     64, 0, 0, NULL));
+	expect_reports_end();
 	goalloc_cache_destroy(NULL);
 }
 
@@ -578,11 +614,14 @@ static void cache_bulk_partial_failure(struct kunit *test)
 	goalloc_cache_destroy(c);
 }
 
-/* Destroying a cache with live objects reports them; freeing them stays safe. */
+/*
+ * Destroying a cache with live objects reports them, and they count in
+ * cache_leaks until they are freed; freeing them stays safe.
+ */
 static void cache_destroy_with_live_objects(struct kunit *test)
 {
 	struct goalloc_cache *c = goalloc_cache_create("ga_test_leak", 96, 0, 0, NULL);
-	long leaks0 = counter(&ga.errors.cache_leaks);
+	unsigned long leaks0 = stats_value(test, "cache_leaks");
 	long dbl0 = counter(&ga.errors.double_free);
 	long inv0 = counter(&ga.errors.invalid_free);
 	void *p[3];
@@ -593,14 +632,19 @@ static void cache_destroy_with_live_objects(struct kunit *test)
 		p[i] = goalloc_cache_alloc(c, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
 	}
+	expect_reports_begin("cache destroyed with live objects");
 	goalloc_cache_destroy(c);
-	KUNIT_EXPECT_EQ(test, counter(&ga.errors.cache_leaks) - leaks0, 3L);
+	expect_reports_end();
+	KUNIT_EXPECT_EQ(test, stats_value(test, "cache_leaks") - leaks0, 3UL);
 	for (i = 0; i < 3; i++) {
 		memset(p[i], 0, 96);
 		goalloc_kfree(p[i]);
 	}
+	KUNIT_EXPECT_EQ(test, stats_value(test, "cache_leaks"), leaks0);
 	/* Freed for real: a second free is refused (the span may be gone). */
+	expect_reports_begin("double free");
 	goalloc_kfree(p[0]);
+	expect_reports_end();
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.double_free) - dbl0 +
 			counter(&ga.errors.invalid_free) - inv0, 1L);
 }
@@ -615,6 +659,7 @@ static struct kunit_case api_cases[] = {
 	KUNIT_CASE(api_ksize),
 	KUNIT_CASE(api_alignment),
 	KUNIT_CASE(api_gfp_nowarn),
+	KUNIT_CASE(api_policy_as_booted),
 	KUNIT_CASE(api_init_on_alloc),
 	KUNIT_CASE(api_init_on_free),
 	KUNIT_CASE(cache_ctor),
@@ -630,68 +675,401 @@ static struct kunit_case api_cases[] = {
 
 static struct kunit_suite api_suite = {
 	.name = "goalloc_api",
+	.exit = ga_test_exit,
 	.test_cases = api_cases,
 };
 
 /* ---------------------------------------------------------------------- */
-/* goalloc_stats                                                          */
-
-#define STATS_PATH "/sys/kernel/debug/goalloc/stats"
-
-static char *read_stats(struct kunit *test)
-{
-	size_t size = 64 * 1024, len = 0;
-	struct file *f = filp_open(STATS_PATH, O_RDONLY, 0);
-	char *buf;
-	loff_t pos = 0;
-	ssize_t n;
-
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(f), "cannot open " STATS_PATH);
-	buf = kunit_kzalloc(test, size, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	while ((n = kernel_read(f, buf + len, size - 1 - len, &pos)) > 0)
-		len += n;
-	filp_close(f, NULL);
-	buf[len] = '\0';
-	return buf;
-}
+/* goalloc_badinput: every bad input, its defined outcome                 */
 
 /*
- * The whitespace-separated fields of the line of @text starting with
- * @label, in a copy that lives as long as the test.
+ * One case per row of the table in Documentation/goalloc.rst ("Bad
+ * input"). Each checks the outcome and the counter, and ga_test_exit()
+ * verifies the heap intact after it.
  */
-static int stats_row(struct kunit *test, const char *text, const char *label, char **fields,
-		     int max)
+
+struct bad_counts {
+	long dbl, invalid, interior, fail, reported, cache, nmi;
+};
+
+static struct bad_counts bad_now(void)
 {
-	size_t l = strlen(label);
-	char *line, *next, *tok;
-	int n = 0;
+	struct bad_counts c = {
+		counter(&ga.errors.double_free), counter(&ga.errors.invalid_free),
+		counter(&ga.errors.interior_free), counter(&ga.errors.alloc_fail),
+		counter(&ga.errors.alloc_fail_reported), counter(&ga.errors.bad_cache),
+		counter(&ga.errors.nmi),
+	};
 
-	line = kunit_kmalloc(test, strlen(text) + 1, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, line);
-	strcpy(line, text);
+	return c;
+}
 
-	for (; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (strncmp(line, label, l) || (line[l] != ' ' && line[l] != '\0'))
-			continue;
-		while ((tok = strsep(&line, " ")) && n < max)
-			if (*tok)
-				fields[n++] = tok;
-		return n;
+/* Exactly the counters in @want moved since @c0, by as much. */
+static void expect_counts(struct kunit *test, struct bad_counts c0, struct bad_counts want)
+{
+	struct bad_counts now = bad_now();
+
+	KUNIT_EXPECT_EQ_MSG(test, now.dbl - c0.dbl, want.dbl, "double_free");
+	KUNIT_EXPECT_EQ_MSG(test, now.invalid - c0.invalid, want.invalid, "invalid_free");
+	KUNIT_EXPECT_EQ_MSG(test, now.interior - c0.interior, want.interior, "interior_free");
+	KUNIT_EXPECT_EQ_MSG(test, now.fail - c0.fail, want.fail, "alloc_fail");
+	KUNIT_EXPECT_EQ_MSG(test, now.reported - c0.reported, want.reported,
+			    "alloc_fail_reported");
+	KUNIT_EXPECT_EQ_MSG(test, now.cache - c0.cache, want.cache, "bad_cache");
+	KUNIT_EXPECT_EQ_MSG(test, now.nmi - c0.nmi, want.nmi, "nmi");
+}
+
+/* NULL and ZERO_SIZE_PTR: no-ops where kmalloc's are, counted nowhere. */
+static void bad_null_and_zero_size_ptr(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_bad_null", 64, 0, 0, NULL);
+	struct bad_counts c0 = bad_now();
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	goalloc_kfree(NULL);
+	goalloc_kfree(ZERO_SIZE_PTR);
+	goalloc_kfree_sensitive(NULL);
+	goalloc_kfree_sensitive(ZERO_SIZE_PTR);
+	goalloc_cache_free(c, NULL);
+	goalloc_cache_free_bulk(c, 0, NULL);
+	KUNIT_EXPECT_EQ(test, goalloc_ksize(NULL), (size_t)0);
+	KUNIT_EXPECT_EQ(test, goalloc_ksize(ZERO_SIZE_PTR), (size_t)0);
+	p = goalloc_krealloc(ZERO_SIZE_PTR, 20, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	goalloc_kfree(p);
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_krealloc(NULL, 0, GFP_KERNEL), ZERO_SIZE_PTR);
+	expect_counts(test, c0, (struct bad_counts){ 0 });
+	goalloc_cache_destroy(c);
+}
+
+static int bad_module_data = 0x5a5a5a5a;
+
+/* Pointers goalloc never handed out: refused as invalid, nothing touched. */
+static void bad_foreign_pointers(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_bad_foreign", 64, 0, 0, NULL);
+	u8 *km = kunit_kmalloc(test, 64, GFP_KERNEL), *vm = vmalloc(3 * PAGE_SIZE);
+	u8 on_stack[64];
+	void *ptrs[] = { km, on_stack, vm, vm + PAGE_SIZE + 8, &bad_module_data,
+			 (void *)0x10000, (void *)(TASK_SIZE_MAX - PAGE_SIZE), (void *)bad_now,
+			 (void *)-4096L };
+	struct bad_counts c0;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	memset(km, 0x11, 64);
+	memset(on_stack, 0x22, sizeof(on_stack));
+	memset(vm, 0x33, 3 * PAGE_SIZE);
+	c0 = bad_now();
+	expect_reports_begin("frees of pointers goalloc did not hand out");
+	for (i = 0; i < ARRAY_SIZE(ptrs); i++) {
+		goalloc_kfree(ptrs[i]);
+		goalloc_kfree_sensitive(ptrs[i]);
+		goalloc_cache_free(c, ptrs[i]);
+		KUNIT_EXPECT_NULL(test, goalloc_krealloc(ptrs[i], 100, GFP_KERNEL));
+		KUNIT_EXPECT_EQ(test, goalloc_ksize(ptrs[i]), (size_t)0);
 	}
-	return 0;
+	expect_reports_end();
+	expect_counts(test, c0, (struct bad_counts){ .invalid = 4 * ARRAY_SIZE(ptrs) });
+	KUNIT_EXPECT_NULL(test, memchr_inv(km, 0x11, 64));
+	KUNIT_EXPECT_NULL(test, memchr_inv(on_stack, 0x22, sizeof(on_stack)));
+	KUNIT_EXPECT_NULL(test, memchr_inv(vm, 0x33, 3 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, bad_module_data, 0x5a5a5a5a);
+	vfree(vm);
+	goalloc_cache_destroy(c);
 }
 
-static unsigned long number_at(struct kunit *test, char **f, int i)
+/* Pointers inside an object: refused (a tiny one looks freed: double). */
+static void bad_interior_pointers(struct kunit *test)
 {
-	unsigned long v = 0;
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_bad_inner", 100, 0, 0, NULL);
+	u8 *small = goalloc_kmalloc(100, GFP_KERNEL), *large = goalloc_kmalloc(100000, GFP_KERNEL);
+	u8 *tiny = goalloc_kmalloc_tiny(8, GFP_KERNEL), *obj;
+	struct bad_counts c0;
 
-	KUNIT_EXPECT_EQ_MSG(test, kstrtoul(f[i], 10, &v), 0, "column %d is '%s'", i, f[i]);
-	return v;
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	obj = goalloc_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_ASSERT_NOT_NULL(test, tiny);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	c0 = bad_now();
+	expect_reports_begin("frees of pointers inside objects");
+	goalloc_kfree(small + 1);
+	goalloc_kfree(small + 8);
+	goalloc_kfree_sensitive(small + 16);
+	goalloc_kfree(large + 1);
+	goalloc_kfree(large + GA_PAGE_SIZE);
+	goalloc_cache_free(c, obj + 8);
+	goalloc_kfree(tiny + 1);
+	KUNIT_EXPECT_NULL(test, goalloc_krealloc(small + 8, 300, GFP_KERNEL));
+	expect_reports_end();
+	expect_counts(test, c0, (struct bad_counts){ .interior = 7, .dbl = 1 });
+	/* The objects are whole, and free normally. */
+	KUNIT_EXPECT_EQ(test, goalloc_ksize(small), (size_t)112);
+	goalloc_kfree(small);
+	goalloc_kfree(large);
+	goalloc_kfree(tiny);
+	goalloc_cache_free(c, obj);
+	expect_counts(test, c0, (struct bad_counts){ .interior = 7, .dbl = 1 });
+	goalloc_cache_destroy(c);
 }
+
+static void *bad_free_there(void *p)
+{
+	goalloc_kfree(p);
+	return NULL;
+}
+
+/* Double frees, on the owner's CPU and on another: refused, counted. */
+static void bad_double_frees(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_bad_double", 40, 0, 0, NULL);
+	int cpu = other_cpu();
+	struct bad_counts c0;
+	void *p[4];
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	if (cpu == raw_smp_processor_id())
+		kunit_skip(test, "needs two CPUs");
+	migrate_disable();
+	p[0] = goalloc_kmalloc(200, GFP_KERNEL);
+	p[1] = goalloc_kmalloc_tiny(6, GFP_KERNEL);
+	p[2] = goalloc_kmalloc(50000, GFP_KERNEL);
+	p[3] = goalloc_cache_alloc(c, GFP_KERNEL);
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	/* A neighbour each, so that no span goes back between the frees. */
+	c0 = bad_now();
+	expect_reports_begin("double frees");
+	for (i = 0; i < 4; i++) {
+		void *keep = i == 1 ? goalloc_kmalloc_tiny(6, GFP_KERNEL) :
+			     i == 3 ? goalloc_cache_alloc(c, GFP_KERNEL) :
+				      goalloc_kmalloc(i ? 50000 : 200, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, keep);
+		goalloc_kfree(p[i]);
+		goalloc_kfree(p[i]);			/* local */
+		run_on_cpu(cpu, bad_free_there, p[i]);	/* remote */
+		goalloc_kfree_sensitive(p[i]);
+		goalloc_kfree(keep);
+	}
+	expect_reports_end();
+	migrate_enable();
+	/* A large object's span goes back at its free: then it is foreign. */
+	KUNIT_EXPECT_EQ(test, bad_now().dbl - c0.dbl + bad_now().invalid - c0.invalid, 12L);
+	KUNIT_EXPECT_GE(test, bad_now().dbl - c0.dbl, 9L);
+	goalloc_cache_destroy(c);
+}
+
+/* Sizes no allocation can have: NULL, counted, reported unless NOWARN. */
+static void bad_huge_sizes(struct kunit *test)
+{
+	static const size_t sizes[] = {
+		SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - GA_PAGE_SIZE + 2, 1UL << 63, 1UL << 40,
+	};
+	struct bad_counts c0 = bad_now(), want = { 0 };
+	void *p = goalloc_kmalloc(100, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x44, 100);
+	expect_reports_begin("allocations of impossible sizes");
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		KUNIT_EXPECT_NULL(test, goalloc_kmalloc(sizes[i], GFP_KERNEL));
+		KUNIT_EXPECT_NULL(test, goalloc_kzalloc(sizes[i], GFP_KERNEL | __GFP_NOWARN));
+		KUNIT_EXPECT_NULL(test, goalloc_krealloc(p, sizes[i], GFP_KERNEL | __GFP_NOWARN));
+	}
+	KUNIT_EXPECT_NULL(test, goalloc_kmalloc(ga.heap.max_bytes + 1, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_tiny(0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_tiny(GA_TINY_SIZE, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_tiny(SIZE_MAX, GFP_KERNEL | __GFP_NOWARN));
+	expect_reports_end();
+	want.fail = 3 * ARRAY_SIZE(sizes) + 4;
+	want.reported = ARRAY_SIZE(sizes) + 3;
+	expect_counts(test, c0, want);
+	/* The object a failed krealloc was given is as it was. */
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x44, 100));
+	goalloc_kfree(p);
+}
+
+/* n * size overflowing: NULL, as kmalloc_array's, with nothing to report. */
+static void bad_array_overflow(struct kunit *test)
+{
+	struct bad_counts c0 = bad_now();
+
+	KUNIT_EXPECT_NULL(test, goalloc_kcalloc(SIZE_MAX, 2, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_kcalloc(1UL << 32, 1UL << 32, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_array(2, SIZE_MAX / 2 + 1, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_array(SIZE_MAX / 3, 4, GFP_KERNEL));
+	expect_counts(test, c0, (struct bad_counts){ 0 });
+}
+
+/* An object freed to a cache it does not belong to: refused as invalid. */
+static void bad_wrong_cache(struct kunit *test)
+{
+	struct goalloc_cache *a = goalloc_cache_create("ga_test_bad_a", 64, 0, 0, NULL);
+	struct goalloc_cache *b = goalloc_cache_create("ga_test_bad_b", 64, 0, 0, NULL);
+	void *pa, *pk, *pt;
+	struct bad_counts c0;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	pa = goalloc_cache_alloc(a, GFP_KERNEL);
+	pk = goalloc_kmalloc(64, GFP_KERNEL);
+	pt = goalloc_kmalloc_tiny(4, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pa);
+	KUNIT_ASSERT_NOT_NULL(test, pk);
+	KUNIT_ASSERT_NOT_NULL(test, pt);
+	c0 = bad_now();
+	expect_reports_begin("frees to the wrong cache");
+	goalloc_cache_free(b, pa);
+	goalloc_cache_free(b, pk);
+	goalloc_cache_free(b, pt);
+	goalloc_cache_free_bulk(b, 1, &pa);
+	expect_reports_end();
+	expect_counts(test, c0, (struct bad_counts){ .invalid = 4 });
+	/* Still allocated, and freed where they belong. */
+	goalloc_cache_free(a, pa);
+	goalloc_kfree(pk);
+	goalloc_kfree(pt);
+	expect_counts(test, c0, (struct bad_counts){ .invalid = 4 });
+	goalloc_cache_destroy(a);
+	goalloc_cache_destroy(b);
+}
+
+/* A NULL cache: refused, counted in bad_cache; destroy(NULL) is a no-op. */
+static void bad_null_cache(struct kunit *test)
+{
+	struct bad_counts c0 = bad_now();
+	void *p = goalloc_kmalloc(64, GFP_KERNEL), *b[2];
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	expect_reports_begin("calls with a NULL cache");
+	KUNIT_EXPECT_NULL(test, goalloc_cache_alloc(NULL, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_cache_zalloc(NULL, GFP_ATOMIC));
+	KUNIT_EXPECT_EQ(test, goalloc_cache_alloc_bulk(NULL, GFP_KERNEL, 2, b), 0);
+	goalloc_cache_free(NULL, p);
+	b[0] = p;
+	goalloc_cache_free_bulk(NULL, 1, b);
+	goalloc_cache_destroy(NULL);
+	expect_reports_end();
+	expect_counts(test, c0, (struct bad_counts){ .cache = 5 });
+	/* p was not freed by the refused calls. */
+	KUNIT_EXPECT_EQ(test, goalloc_ksize(p), (size_t)64);
+	goalloc_kfree(p);
+	expect_counts(test, c0, (struct bad_counts){ .cache = 5 });
+}
+
+/* Cache names: NULL, empty, too long, bad characters are refused. */
+static void bad_cache_names(struct kunit *test)
+{
+	static const char * const names[] = {
+		NULL, "", "abcdefghijklmnopqrstuvwxyz0123456", "with space", "a/b", "tab\there",
+		"ber\xc3\xbc",
+	};
+	char *longname = kunit_kzalloc(test, 4097, GFP_KERNEL);
+	struct goalloc_cache *c;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, longname);
+	memset(longname, 'x', 4096);
+	expect_reports_begin("caches with bad names");
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		KUNIT_EXPECT_NULL_MSG(test, goalloc_cache_create(names[i], 64, 0, 0, NULL),
+				      "name %u", i);
+	KUNIT_EXPECT_NULL(test, goalloc_cache_create(longname, 64, 0, 0, NULL));
+	expect_reports_end();
+	/* 32 characters is the longest name. */
+	c = goalloc_cache_create("abcdefghijklmnopqrstuvwxyz012345", 64, 0, 0, NULL);
+	KUNIT_EXPECT_NOT_NULL(test, c);
+	goalloc_cache_destroy(c);
+}
+
+/* Calls from NMI context: refused and counted; the heap is not touched. */
+static struct {
+	atomic_t state;		/* 1: armed, 2: ran */
+	bool in_nmi;
+	struct goalloc_cache *cache;
+	void *obj, *cobj, *got[3];
+	size_t ksize;
+} bad_nmi;
+
+static int bad_nmi_handler(unsigned int type, struct pt_regs *regs)
+{
+	if (atomic_cmpxchg(&bad_nmi.state, 1, 2) != 1)
+		return NMI_DONE;
+	bad_nmi.in_nmi = in_nmi();
+	bad_nmi.got[0] = goalloc_kmalloc(64, GFP_ATOMIC);
+	bad_nmi.got[1] = goalloc_kmalloc_tiny(3, GFP_ATOMIC);
+	bad_nmi.got[2] = goalloc_cache_alloc(bad_nmi.cache, GFP_ATOMIC);
+	goalloc_kfree(bad_nmi.obj);
+	goalloc_cache_free(bad_nmi.cache, bad_nmi.cobj);
+	bad_nmi.ksize = goalloc_ksize(bad_nmi.obj);
+	return NMI_HANDLED;
+}
+
+static void bad_nmi_calls(struct kunit *test)
+{
+	struct bad_counts c0;
+	unsigned long deadline;
+	unsigned int i;
+
+	bad_nmi.cache = goalloc_cache_create("ga_test_bad_nmi", 64, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, bad_nmi.cache);
+	bad_nmi.obj = goalloc_kmalloc(200, GFP_KERNEL);
+	bad_nmi.cobj = goalloc_cache_alloc(bad_nmi.cache, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bad_nmi.obj);
+	KUNIT_ASSERT_NOT_NULL(test, bad_nmi.cobj);
+	KUNIT_ASSERT_EQ(test, register_nmi_handler(NMI_LOCAL, bad_nmi_handler, 0, "ga_test"), 0);
+	c0 = bad_now();
+	expect_reports_begin("calls from NMI context");
+	atomic_set(&bad_nmi.state, 1);
+	apic->send_IPI_self(NMI_VECTOR);
+	deadline = jiffies + 5 * HZ;
+	while (atomic_read(&bad_nmi.state) != 2 && time_before(jiffies, deadline))
+		usleep_range(500, 1000);
+	expect_reports_end();
+	unregister_nmi_handler(NMI_LOCAL, "ga_test");
+	KUNIT_ASSERT_EQ_MSG(test, atomic_read(&bad_nmi.state), 2, "no NMI arrived");
+	KUNIT_EXPECT_TRUE(test, bad_nmi.in_nmi);
+	for (i = 0; i < ARRAY_SIZE(bad_nmi.got); i++)
+		KUNIT_EXPECT_NULL(test, bad_nmi.got[i]);
+	expect_counts(test, c0, (struct bad_counts){ .nmi = 5 });
+	/* The objects the NMI tried to free are still allocated. */
+	KUNIT_EXPECT_EQ(test, bad_nmi.ksize, (size_t)208);
+	goalloc_kfree(bad_nmi.obj);
+	goalloc_cache_free(bad_nmi.cache, bad_nmi.cobj);
+	expect_counts(test, c0, (struct bad_counts){ .nmi = 5 });
+	goalloc_cache_destroy(bad_nmi.cache);
+}
+
+static struct kunit_case badinput_cases[] = {
+	KUNIT_CASE(bad_null_and_zero_size_ptr),
+	KUNIT_CASE(bad_foreign_pointers),
+	KUNIT_CASE(bad_interior_pointers),
+	KUNIT_CASE(bad_double_frees),
+	KUNIT_CASE(bad_huge_sizes),
+	KUNIT_CASE(bad_array_overflow),
+	KUNIT_CASE(bad_wrong_cache),
+	KUNIT_CASE(bad_null_cache),
+	KUNIT_CASE(bad_cache_names),
+	KUNIT_CASE(bad_nmi_calls),
+	{}
+};
+
+static struct kunit_suite badinput_suite = {
+	.name = "goalloc_badinput",
+	.exit = ga_test_exit,
+	.test_cases = badinput_cases,
+};
+
+/* ---------------------------------------------------------------------- */
+/* goalloc_stats                                                          */
 
 /* A cache's row counts exactly the objects a known workload holds. */
 static void stats_match_workload(struct kunit *test)
@@ -762,7 +1140,9 @@ static void stats_error_counters(struct kunit *test)
 	text = read_stats(test);
 	KUNIT_ASSERT_EQ(test, stats_row(test, text, "invalid_free", f, ARRAY_SIZE(f)), 2);
 	before = number_at(test, f, 1);
+	expect_reports_begin("a foreign free");
 	goalloc_kfree(&on_stack);
+	expect_reports_end();
 	text = read_stats(test);
 	KUNIT_ASSERT_EQ(test, stats_row(test, text, "invalid_free", f, ARRAY_SIZE(f)), 2);
 	after = number_at(test, f, 1);
@@ -777,10 +1157,11 @@ static struct kunit_case stats_cases[] = {
 
 static struct kunit_suite stats_suite = {
 	.name = "goalloc_stats",
+	.exit = ga_test_exit,
 	.test_cases = stats_cases,
 };
 
-kunit_test_suites(&api_suite, &stats_suite);
+kunit_test_suites(&api_suite, &stats_suite, &badinput_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests of goalloc's API and statistics");

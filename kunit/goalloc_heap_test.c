@@ -27,11 +27,13 @@
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/prandom.h>
+#include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "goalloc_internal.h"
+#include "goalloc_test.h"
 
 MODULE_IMPORT_NS(GOALLOC_KUNIT_NS);
 
@@ -341,6 +343,7 @@ static struct kunit_case pallocbits_cases[] = {
 
 static struct kunit_suite pallocbits_suite = {
 	.name = "goalloc_pallocbits",
+	.exit = ga_test_exit,
 	.test_cases = pallocbits_cases,
 };
 
@@ -426,6 +429,7 @@ static void pa_test_exit(struct kunit *test)
 
 	if (f->ready)
 		ga_pagealloc_destroy(&f->pa);
+	ga_test_exit(test);
 }
 
 /* Address-ordered first fit, including holes left by frees. */
@@ -721,8 +725,11 @@ static void heap_test_exit(struct kunit *test)
 {
 	struct heap_fixture *f = test->priv;
 
+	/* The heap's own hooks first: nothing may fire on a destroyed heap. */
+	hook_clear();
 	if (f->ready)
 		ga_heap_destroy(&f->heap);
+	ga_test_exit(test);
 }
 
 struct heap_stats {
@@ -889,13 +896,14 @@ static void heap_foreign_pointers(struct kunit *test)
 
 /*
  * The heap grows a heapArena at a time up to its cap and refuses past it;
- * regions stay apart, and everything comes back after frees.
+ * regions stay apart, and everything comes back after frees; at the cap,
+ * free regions are returned to make room.
  */
 static void heap_grow_to_cap(struct kunit *test)
 {
 	struct ga_heap *h = heap_new(test, 4 * MiB, 12 * MiB);
 	unsigned long count = 0, i, max = 3 * GA_CHUNK_PAGES;
-	struct ga_span **spans;
+	struct ga_span **spans, *s;
 	struct heap_stats st;
 
 	spans = kunit_kcalloc(test, max + 1, sizeof(*spans), GFP_KERNEL);
@@ -923,7 +931,13 @@ static void heap_grow_to_cap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.st.pages_inuse, 0UL);
 	/* Three separate vmalloc regions: no run is longer than one. */
 	KUNIT_EXPECT_EQ(test, st.largest, (unsigned long)GA_CHUNK_PAGES);
-	KUNIT_EXPECT_NULL(test, span_alloc(h, GA_CHUNK_PAGES + 1, GFP_KERNEL));
+	/* At the cap, the two free regions go back to make room for a larger one. */
+	s = span_alloc(h, GA_CHUNK_PAGES + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	st = heap_stats(h);
+	KUNIT_EXPECT_EQ(test, st.st.returned_chunks, 2UL);
+	KUNIT_EXPECT_EQ(test, st.mapped, 12 * MiB);
+	ga_heap_free_span(h, s);
 }
 
 /* Atomic callers never grow the heap; blocking ones do, GFP_NOFS/NOIO too. */
@@ -1049,6 +1063,178 @@ static void heap_reclaim_regions(struct kunit *test)
 	}
 	/* The initial arena is never returned. */
 	KUNIT_EXPECT_EQ(test, ga_heap_reclaim(h), 0UL);
+}
+
+/*
+ * At the cap, a region that is wholly free but not yet returned (its
+ * delayed return is pending) must not stop a growth that fits once it
+ * is: it goes back at once.
+ */
+static void heap_cap_returns_free_regions(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 12 * MiB);
+	struct ga_span *a, *b, *c;
+	struct heap_stats st;
+
+	h->reclaim_delay = 3600 * HZ;
+	a = span_alloc(h, 1, GFP_KERNEL);
+	b = span_alloc(h, GA_CHUNK_PAGES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).mapped, 8 * MiB);
+	ga_heap_free_span(h, b);
+	/* 8 MiB more: only if b's region goes back first. */
+	c = span_alloc(h, 2 * GA_CHUNK_PAGES, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, c);
+	st = heap_stats(h);
+	KUNIT_EXPECT_EQ(test, st.mapped, 12 * MiB);
+	KUNIT_EXPECT_EQ(test, st.st.returned_chunks, 1UL);
+	if (c)
+		ga_heap_free_span(h, c);
+	ga_heap_free_span(h, a);
+}
+
+/*
+ * With one page of the arena taken (@a), a span of a whole chunk must
+ * grow the heap: its growth passes the test point of @hc.
+ */
+static struct ga_span *grow_hooked(struct kunit *test, struct ga_heap *h, struct hook_ctx *hc,
+				   struct ga_span **a)
+{
+	struct ga_span *b;
+
+	*a = span_alloc(h, 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *a);
+	hc->match = h;
+	hook_set(hc);
+	b = span_alloc(h, GA_CHUNK_PAGES, GFP_KERNEL);
+	hook_clear();
+	KUNIT_EXPECT_EQ(test, hc->fired, 1);
+	return b;
+}
+
+static void reclaim_hook(struct hook_ctx *hc)
+{
+	hc->result = ga_heap_reclaim(hc->match);
+}
+
+/*
+ * A region that growth just added for a span is not wholly free for
+ * long: a return of free regions that runs in between must not take it.
+ */
+static void heap_grow_keeps_new_region(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 16 * MiB);
+	struct hook_ctx hc = { .tp = GA_TP_GROWN, .fn = reclaim_hook };
+	struct ga_span *a, *b;
+	struct heap_stats st;
+
+	h->reclaim_delay = 3600 * HZ;
+	b = grow_hooked(test, h, &hc, &a);
+	KUNIT_EXPECT_EQ(test, hc.result, 0L);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	st = heap_stats(h);
+	KUNIT_EXPECT_EQ(test, st.st.grows, 1UL);
+	KUNIT_EXPECT_EQ(test, st.st.returned_chunks, 0UL);
+	ga_heap_free_span(h, b);
+	ga_heap_free_span(h, a);
+}
+
+struct grower {
+	struct ga_heap *heap;
+	struct completion done;
+	struct ga_span *span;
+};
+
+static int grower_fn(void *arg)
+{
+	struct grower *g = arg;
+
+	g->span = span_alloc(g->heap, GA_CHUNK_PAGES, GFP_KERNEL);
+	complete(&g->done);
+	return 0;
+}
+
+/* While the first grower is in vmalloc (and its reclaim), start a second. */
+static void second_grower_hook(struct hook_ctx *hc)
+{
+	struct grower *g = hc->obj;
+	struct task_struct *t;
+
+	t = kthread_run(grower_fn, g, "ga_test_grow");
+	if (IS_ERR(t)) {
+		complete(&g->done);
+		return;
+	}
+	hc->result = wait_for_completion_timeout(&g->done, 10 * HZ) ? 1 : -ETIMEDOUT;
+}
+
+/*
+ * Growth does not hold a lock across vmalloc and its direct reclaim: a
+ * second blocking grower is not made to wait behind the first.
+ */
+static void heap_growers_do_not_wait(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 64 * MiB);
+	struct hook_ctx hc = { .tp = GA_TP_GROW_REGION, .fn = second_grower_hook };
+	struct grower *g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
+	struct ga_span *a, *b;
+
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->heap = h;
+	init_completion(&g->done);
+	a = span_alloc(h, GA_CHUNK_PAGES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	hc.match = h;
+	hc.obj = g;
+	hook_set(&hc);
+	b = span_alloc(h, GA_CHUNK_PAGES, GFP_KERNEL);
+	hook_clear();
+	/* The hook consumed the completion unless the second grower was stuck. */
+	if (hc.result != 1)
+		wait_for_completion(&g->done);
+	/* Both growers pass the test point; the first runs the hook. */
+	KUNIT_EXPECT_EQ(test, hc.fired, 2);
+	KUNIT_EXPECT_EQ_MSG(test, hc.result, 1L, "the second grower waited for the first");
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	KUNIT_EXPECT_NOT_NULL(test, g->span);
+	if (b)
+		ga_heap_free_span(h, b);
+	if (g->span)
+		ga_heap_free_span(h, g->span);
+	ga_heap_free_span(h, a);
+}
+
+/* As a shrinker would: allocate from inside direct reclaim. */
+static void reclaim_alloc_hook(struct hook_ctx *hc)
+{
+	unsigned int flags = memalloc_noreclaim_save();
+
+	hc->out[0] = span_alloc(hc->match, 2 * GA_CHUNK_PAGES, GFP_KERNEL);
+	hc->out[1] = span_alloc(hc->match, 1, GFP_KERNEL);
+	memalloc_noreclaim_restore(flags);
+}
+
+/*
+ * Reclaim that re-enters the heap never grows it (nor deadlocks on a
+ * growth in progress), and still gets what the heap has free.
+ */
+static void heap_no_growth_from_reclaim(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 64 * MiB);
+	struct hook_ctx hc = { .tp = GA_TP_GROW_REGION, .fn = reclaim_alloc_hook };
+	struct ga_span *a, *b;
+
+	b = grow_hooked(test, h, &hc, &a);
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	KUNIT_EXPECT_NULL(test, hc.out[0]);
+	KUNIT_EXPECT_NOT_NULL(test, hc.out[1]);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).st.grows, 1UL);
+	if (hc.out[1])
+		ga_heap_free_span(h, hc.out[1]);
+	if (b)
+		ga_heap_free_span(h, b);
+	ga_heap_free_span(h, a);
 }
 
 struct irq_ctx {
@@ -1240,6 +1426,10 @@ static struct kunit_case heap_cases[] = {
 	KUNIT_CASE(heap_large_growth),
 	KUNIT_CASE(heap_merge_on_free),
 	KUNIT_CASE(heap_reclaim_regions),
+	KUNIT_CASE(heap_cap_returns_free_regions),
+	KUNIT_CASE(heap_grow_keeps_new_region),
+	KUNIT_CASE(heap_growers_do_not_wait),
+	KUNIT_CASE(heap_no_growth_from_reclaim),
 	KUNIT_CASE(heap_irq_context),
 	KUNIT_CASE(heap_two_cpus),
 	KUNIT_CASE(heap_global_init_state),

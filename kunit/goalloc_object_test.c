@@ -44,32 +44,6 @@ MODULE_IMPORT_NS(GOALLOC_KUNIT_NS);
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                */
 
-struct errs {
-	long dbl, invalid, interior, fail;
-};
-
-static struct errs errs_now(void)
-{
-	struct errs e = {
-		atomic_long_read(&ga.errors.double_free),
-		atomic_long_read(&ga.errors.invalid_free),
-		atomic_long_read(&ga.errors.interior_free),
-		atomic_long_read(&ga.errors.alloc_fail),
-	};
-
-	return e;
-}
-
-static void expect_errs(struct kunit *test, struct errs before, long dbl, long invalid,
-			long interior)
-{
-	struct errs now = errs_now();
-
-	KUNIT_EXPECT_EQ_MSG(test, now.dbl - before.dbl, dbl, "double frees");
-	KUNIT_EXPECT_EQ_MSG(test, now.invalid - before.invalid, invalid, "invalid frees");
-	KUNIT_EXPECT_EQ_MSG(test, now.interior - before.interior, interior, "interior frees");
-}
-
 static unsigned long heap_largest_free(void)
 {
 	struct ga_heap_stats st;
@@ -117,48 +91,6 @@ static void fill(void *p, size_t n, unsigned int salt)
 static bool intact(const void *p, size_t n, unsigned int salt)
 {
 	return !memchr_inv(p, pattern_of(p, salt), n);
-}
-
-/* Run @fn(@arg) in a kthread bound to @cpu and wait for it. */
-struct bound_call {
-	void *(*fn)(void *arg);
-	void *arg;
-	struct completion done;
-	void *ret;
-};
-
-static int bound_trampoline(void *data)
-{
-	struct bound_call *bc = data;
-
-	bc->ret = bc->fn(bc->arg);
-	complete(&bc->done);
-	return 0;
-}
-
-static void *run_on_cpu(int cpu, void *(*fn)(void *), void *arg)
-{
-	struct bound_call bc = { .fn = fn, .arg = arg };
-	struct task_struct *t;
-
-	init_completion(&bc.done);
-	t = kthread_create(bound_trampoline, &bc, "ga_test/%d", cpu);
-	if (IS_ERR(t))
-		return t;
-	kthread_bind(t, cpu);
-	wake_up_process(t);
-	wait_for_completion(&bc.done);
-	return bc.ret;
-}
-
-/* An online CPU other than the one we run on now, or this one if none. */
-static int other_cpu(void)
-{
-	int cpu = cpumask_next(raw_smp_processor_id(), cpu_online_mask);
-
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
-	return cpu;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -254,6 +186,7 @@ static struct kunit_case sizeclass_cases[] = {
 
 static struct kunit_suite sizeclass_suite = {
 	.name = "goalloc_sizeclass",
+	.exit = ga_test_exit,
 	.test_cases = sizeclass_cases,
 };
 
@@ -549,8 +482,10 @@ static void object_tiny_packing_and_lifetime(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, ga_span_of(&ga.heap, q) != s ||
 				  !ga_span_obj_allocated(s, blk) || test_bit(blk, s->remote_free));
 	}
+	expect_reports_begin("tiny allocations of bad sizes");
 	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_tiny(0, GFP_KERNEL));
 	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_tiny(16, GFP_KERNEL));
+	expect_reports_end();
 }
 
 static const size_t large_sizes[] = {
@@ -616,6 +551,62 @@ static void object_gfp_zero(struct kunit *test)
 	}
 }
 
+static atomic_t refill_ctor_calls;
+
+static void refill_ctor(void *obj)
+{
+	memset(obj, 0x5a, 64);
+	atomic_inc(&refill_ctor_calls);
+}
+
+static void refill_hook(struct hook_ctx *hc)
+{
+	hc->out[0] = goalloc_cache_alloc(hc->obj, GFP_KERNEL);
+}
+
+static unsigned long cache_spans(struct goalloc_cache *c)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&c->central.lock, flags);
+	n = c->central.nr_cached + c->central.nr_partial + c->central.nr_full;
+	spin_unlock_irqrestore(&c->central.lock, flags);
+	return n;
+}
+
+/*
+ * A blocking refill grows a span with the mcache left, and finds its slot
+ * refilled when it comes back (another task on this CPU refilled it, here
+ * from the test point): the span it grew, constructor run and all, must
+ * not go straight back to the heap.
+ */
+static void object_refill_keeps_grown_span(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_refill", 64, 0, 0, refill_ctor);
+	struct hook_ctx hc = { .tp = GA_TP_REFILL_GROWN, .fn = refill_hook };
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	hc.match = &c->central;
+	hc.obj = c;
+	atomic_set(&refill_ctor_calls, 0);
+	migrate_disable();
+	hook_set(&hc);
+	p = goalloc_cache_alloc(c, GFP_KERNEL);
+	hook_clear();
+	migrate_enable();
+	/* Both refills grew a span; the first ran the hook. */
+	KUNIT_EXPECT_EQ(test, hc.fired, 2);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, hc.out[0]);
+	KUNIT_EXPECT_PTR_NE(test, ga_span_of(&ga.heap, p), ga_span_of(&ga.heap, hc.out[0]));
+	KUNIT_EXPECT_EQ(test, cache_spans(c), 2UL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&refill_ctor_calls), 2 * (int)c->central.nelems);
+	goalloc_cache_free(c, p);
+	goalloc_cache_free(c, hc.out[0]);
+	goalloc_cache_destroy(c);
+}
+
 static struct kunit_case object_cases[] = {
 	KUNIT_CASE_PARAM(object_class_boundaries, classes_gen_params),
 	KUNIT_CASE_PARAM(object_fill_span_exactly, fill_classes_gen_params),
@@ -624,11 +615,13 @@ static struct kunit_case object_cases[] = {
 	KUNIT_CASE(object_tiny_packing_and_lifetime),
 	KUNIT_CASE_PARAM(object_large, large_gen_params),
 	KUNIT_CASE(object_gfp_zero),
+	KUNIT_CASE(object_refill_keeps_grown_span),
 	{}
 };
 
 static struct kunit_suite object_suite = {
 	.name = "goalloc_object",
+	.exit = ga_test_exit,
 	.test_cases = object_cases,
 };
 
@@ -664,6 +657,7 @@ static void free_refuses_bad_pointers(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, tiny);
 	KUNIT_ASSERT_NOT_NULL(test, vm);
 	e0 = errs_now();
+	expect_reports_begin("bad frees");
 
 	/* Foreign: not goalloc's. */
 	goalloc_kfree(km);
@@ -700,6 +694,7 @@ static void free_refuses_bad_pointers(struct kunit *test)
 	/* A freed large object's pages may be reused; if not, it is foreign. */
 	e0 = errs_now();
 	goalloc_kfree(large);
+	expect_reports_end();
 	KUNIT_EXPECT_EQ(test, errs_now().dbl - e0.dbl + errs_now().invalid - e0.invalid, 1L);
 
 	/* Nothing was disturbed: the slot comes back exactly once. */
@@ -723,9 +718,11 @@ static void free_remote_double_free(struct kunit *test)
 	p = goalloc_kmalloc(200, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	e0 = errs_now();
+	expect_reports_begin("double frees");
 	KUNIT_ASSERT_NULL(test, run_on_cpu(cpu, free_on_cpu, p));
 	KUNIT_ASSERT_NULL(test, run_on_cpu(cpu, free_on_cpu, p));
 	goalloc_kfree(p);
+	expect_reports_end();
 	expect_errs(test, e0, 2, 0, 0);
 }
 
@@ -877,10 +874,12 @@ static void free_cross_cpu(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
 	pages0 = ga_test_pages_inuse();
 	e0 = errs_now();
+	/* Both rings ready before either worker can look at its peer's. */
+	for (i = 0; i < 2; i++)
+		spin_lock_init(&h[i].lock);
 	for (i = 0; i < 2; i++) {
 		struct task_struct *t;
 
-		spin_lock_init(&h[i].lock);
 		w[i].out = &h[i];
 		w[i].in = &h[1 - i];
 		w[i].seed = 77 + i;
@@ -1037,7 +1036,9 @@ static void free_nested_path(struct kunit *test)
 	 * Freed objects are really free: a second free is refused, as a
 	 * double free, or as foreign if the emptied span went back.
 	 */
+	expect_reports_begin("a double free");
 	goalloc_kfree(p[2]);
+	expect_reports_end();
 	KUNIT_EXPECT_EQ(test, errs_now().dbl - e0.dbl + errs_now().invalid - e0.invalid, 1L);
 }
 
@@ -1103,6 +1104,162 @@ static void free_stale_pending_count(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse(), pages0);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The review's races, forced through test points                         */
+
+static void double_free_hook(struct hook_ctx *hc)
+{
+	goalloc_kfree(hc->obj);
+}
+
+/*
+ * An object freed remotely is freed again while the owner sweeps its
+ * span (between folding the free bits and restarting the cursor): the
+ * second free must be refused, and no stale free bit may outlive the
+ * sweep to free the object again once it is handed out anew.
+ */
+static void free_double_free_during_sweep(struct kunit *test)
+{
+	struct hook_ctx hc = { .tp = GA_TP_SWEEP_FOLDED, .fn = double_free_hook };
+	size_t size = 2048;
+	unsigned int n = ga_class_to_nelems[ga_size_class(size)], i;
+	int cpu = other_cpu();
+	void *p[8] = {}, *q, *r;
+	struct ga_span *s;
+	struct errs e0;
+
+	if (cpu == raw_smp_processor_id())
+		kunit_skip(test, "needs two CPUs");
+	KUNIT_ASSERT_LE(test, n, (unsigned int)ARRAY_SIZE(p));
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	migrate_disable();
+	for (i = 0; i < n; i++) {
+		p[i] = goalloc_kmalloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	s = ga_span_of(&ga.heap, p[0]);
+	KUNIT_ASSERT_PTR_EQ(test, ga_span_of(&ga.heap, p[n - 1]), s);
+	/* Freed once, remotely; the owner's next allocation sweeps. */
+	KUNIT_ASSERT_NULL(test, run_on_cpu(cpu, free_on_cpu, p[0]));
+	e0 = errs_now();
+	hc.match = s;
+	hc.obj = p[0];
+	expect_reports_begin("a double free during a sweep");
+	hook_set(&hc);
+	q = goalloc_kmalloc(size, GFP_KERNEL);
+	hook_clear();
+	expect_reports_end();
+	KUNIT_EXPECT_EQ(test, hc.fired, 1);
+	KUNIT_EXPECT_PTR_EQ(test, q, p[0]);
+	expect_errs(test, e0, 1, 0, 0);
+	/* The next sweep finds only p[1]'s free: q is not handed out again. */
+	goalloc_kfree(p[1]);
+	r = goalloc_kmalloc(size, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_NE(test, r, q);
+	KUNIT_EXPECT_PTR_EQ(test, r, p[1]);
+	migrate_enable();
+	goalloc_kfree(q);
+	if (r != q)
+		goalloc_kfree(r);
+	for (i = 2; i < n; i++)
+		goalloc_kfree(p[i]);
+}
+
+/*
+ * The owner frees an object while another free of it arrives (here an
+ * interrupt's, at the test point between the owner's check and its
+ * mark): one of the two may count, never both.
+ */
+static void free_owner_and_remote_at_once(struct kunit *test)
+{
+	struct hook_ctx hc = { .tp = GA_TP_LOCAL_FREE, .fn = double_free_hook };
+	struct ga_span *s;
+	struct errs e0;
+	void *p, *k;
+	u16 count;
+	u8 state;
+
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	migrate_disable();
+	p = goalloc_kmalloc(100, GFP_KERNEL);
+	k = goalloc_kmalloc(100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	s = ga_span_of(&ga.heap, p);
+	KUNIT_ASSERT_PTR_EQ(test, ga_span_of(&ga.heap, k), s);
+	KUNIT_ASSERT_EQ(test, READ_ONCE(s->where), (unsigned int)GA_WHERE_CACHE);
+	e0 = errs_now();
+	hc.match = s;
+	hc.obj = p;
+	hook_set(&hc);
+	goalloc_kfree(p);
+	hook_clear();
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, hc.fired, 1);
+	/* The sweep of the flush settles it: k is the span's one object. */
+	expect_reports_begin("a double free, found by the sweep");
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	expect_reports_end();
+	expect_errs(test, e0, 1, 0, 0);
+	state = READ_ONCE(s->state);
+	count = READ_ONCE(s->alloc_count);
+	KUNIT_EXPECT_EQ(test, state, (u8)GA_SPAN_INUSE);
+	KUNIT_EXPECT_EQ(test, count, (u16)1);
+	goalloc_kfree(k);
+	expect_errs(test, e0, 1, 0, 0);
+}
+
+static void *free_array_on_cpu(void *arg)
+{
+	void **p = arg;
+
+	for (; *p; p++)
+		goalloc_kfree(*p);
+	return NULL;
+}
+
+/*
+ * A cache destroyed while remote frees of its objects wait unswept in a
+ * partial span counts only the objects really left, and the count drops
+ * when they are freed after all.
+ */
+static void free_zombie_cache_count(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_zombie", 512, 0, 0, NULL);
+	unsigned long leaks0;
+	unsigned int n, i;
+	int cpu = other_cpu();
+	void **p, *live;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	if (cpu == raw_smp_processor_id())
+		kunit_skip(test, "needs two CPUs");
+	n = c->central.nelems;
+	p = kunit_kcalloc(test, n + 2, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	migrate_disable();
+	for (i = 0; i <= n; i++) {
+		p[i] = goalloc_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	migrate_enable();
+	KUNIT_ASSERT_PTR_EQ(test, ga_span_of(&ga.heap, p[0]), ga_span_of(&ga.heap, p[n - 1]));
+	KUNIT_ASSERT_PTR_NE(test, ga_span_of(&ga.heap, p[0]), ga_span_of(&ga.heap, p[n]));
+	/* The full span's objects but its last, from another CPU. */
+	live = p[n - 1];
+	goalloc_cache_free(c, p[n]);
+	p[n - 1] = NULL;
+	p[n] = NULL;
+	KUNIT_ASSERT_NULL(test, run_on_cpu(cpu, free_array_on_cpu, p));
+	leaks0 = stats_value(test, "cache_leaks");
+	expect_reports_begin("cache destroyed with live objects");
+	goalloc_cache_destroy(c);
+	expect_reports_end();
+	KUNIT_EXPECT_EQ(test, stats_value(test, "cache_leaks"), leaks0 + 1);
+	goalloc_kfree(live);
+	KUNIT_EXPECT_EQ(test, stats_value(test, "cache_leaks"), leaks0);
+}
+
 static struct kunit_case free_cases[] = {
 	KUNIT_CASE(free_refuses_bad_pointers),
 	KUNIT_CASE(free_remote_double_free),
@@ -1111,11 +1268,15 @@ static struct kunit_case free_cases[] = {
 	KUNIT_CASE(free_nested_path),
 	KUNIT_CASE(free_cpu_offline),
 	KUNIT_CASE(free_stale_pending_count),
+	KUNIT_CASE(free_double_free_during_sweep),
+	KUNIT_CASE(free_owner_and_remote_at_once),
+	KUNIT_CASE(free_zombie_cache_count),
 	{}
 };
 
 static struct kunit_suite free_suite = {
 	.name = "goalloc_free",
+	.exit = ga_test_exit,
 	.test_cases = free_cases,
 };
 
@@ -1212,6 +1373,7 @@ static struct kunit_case model_cases[] = {
 
 static struct kunit_suite model_suite = {
 	.name = "goalloc_model",
+	.exit = ga_test_exit,
 	.test_cases = model_cases,
 };
 

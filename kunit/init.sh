@@ -7,6 +7,10 @@
 # then "GOALLOC-DONE". Environment from the kernel command line:
 #   ga_modules  comma-separated test modules to load after goalloc
 #   ga_params   1 to run the module-parameter checks (suite goalloc_params)
+#   ga_goalloc  comma-separated parameters for goalloc.ko
+# After each test module, the heap verifier's verdict goes to ttyS1
+# between "GOALLOC-VERIFY <module>" and "GOALLOC-VERIFY-END"; a module
+# that does not load or unload is reported as "GOALLOC-ERROR ...".
 
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -100,7 +104,7 @@ unwind_test() {
 			"could not count fault points (before=$before total=$total)"
 	elif [ "$ours" -lt 1 ]; then
 		record init_unwinds_every_failure fail \
-			"$refused of $tried failed loads, none inside goalloc's init"
+			"$refused of $tried failed loads (points $start..$total), none inside goalloc's init"
 	else
 		ktap="$ktap    # note: $refused of $tried injected allocation failures refused the load, $ours in goalloc's init
 "
@@ -108,7 +112,11 @@ unwind_test() {
 	fi
 }
 
+# goalloc's own reports of the bad loads below are expected.
+expect() { echo "goalloc-test: expect-$*" >/dev/kmsg; }
+
 if [ "$ga_params" = 1 ]; then
+	expect begin bad module parameters
 	refused zero_arena "arena_size=0 " arena_size=0
 	refused misaligned_arena "arena_size=5242880 " arena_size=5M
 	refused absurd_arena "arena_size=1099511627776 " arena_size=1T
@@ -116,6 +124,7 @@ if [ "$ga_params" = 1 ]; then
 	refused misaligned_cap "max_heap=10485760 " max_heap=10M
 	refused absurd_cap "max_heap=1125899906842624 " max_heap=1P
 	unwind_test
+	expect end
 	if /bin/modload $mod/goalloc.ko arena_size=8M max_heap=64M &&
 	   [ "$(cat /sys/module/goalloc/parameters/arena_size)" = 8388608 ] &&
 	   rmmod goalloc && [ ! -e /sys/module/goalloc ]; then
@@ -134,11 +143,21 @@ if [ "$ga_params" = 1 ]; then
 fi
 
 # --- KUnit suites: run at module load; results stay in debugfs ----------
+verify() {	# after-what
+	echo "GOALLOC-VERIFY $1" >&3
+	cat /sys/kernel/debug/goalloc/verify >&3 || echo "cannot read the verifier" >&3
+	echo "GOALLOC-VERIFY-END" >&3
+}
+
 ga_modules=$(echo "$ga_modules" | tr , ' ')
 if [ -n "$ga_modules" ]; then
-	insmod $mod/goalloc.ko || echo "GOALLOC-ERROR insmod goalloc failed" >&3
+	# shellcheck disable=SC2046
+	insmod $mod/goalloc.ko $(echo "$ga_goalloc" | tr , ' ') ||
+		echo "GOALLOC-ERROR insmod goalloc failed" >&3
+	verify load
 	for m in $ga_modules; do
 		insmod $mod/$m.ko || echo "GOALLOC-ERROR insmod $m failed" >&3
+		verify "$m"
 	done
 	for d in /sys/kernel/debug/kunit/*; do
 		[ -f "$d/results" ] || continue
@@ -146,7 +165,10 @@ if [ -n "$ga_modules" ]; then
 		cat "$d/results" >&3
 		echo "GOALLOC-SUITE-END" >&3
 	done
-	for m in $ga_modules; do rmmod "$m"; done
+	for m in $ga_modules; do
+		rmmod "$m" || echo "GOALLOC-ERROR rmmod $m failed" >&3
+	done
+	verify unload
 	rmmod goalloc || echo "GOALLOC-ERROR rmmod goalloc failed" >&3
 fi
 

@@ -5,7 +5,7 @@
 #   scripts/run.sh          the demo: load goalloc and its sample module,
 #                           print the stats with the sample's objects and
 #                           after it is gone, unload; fail on any error,
-#                           leak or kernel warning
+#                           leak, kernel warning or report of goalloc's
 #   scripts/run.sh --shell  the same system, to a shell on the console
 #
 # Builds goalloc.ko and samples/goalloc_sample.ko against Debian's
@@ -75,8 +75,9 @@ fi
 
 log "booting Debian's $kver in QEMU"
 set +e
+# Every kernel message reaches the console log, warnings included.
 timeout --foreground 600 "${qemu[@]}" -display none \
-	-append "console=ttyS0 loglevel=4 oops=panic panic=-1" \
+	-append "console=ttyS0 ignore_loglevel oops=panic panic=-1" \
 	-serial "file:$out/console.log" -serial "file:$out/demo.log" \
 	</dev/null >"$out/qemu.log" 2>&1
 rc=$?
@@ -86,8 +87,10 @@ cat "$out/demo.txt"
 [ $rc -ne 124 ] || die "QEMU did not finish within 600 s (log: $out/console.log)"
 grep -q "^GOALLOC-DONE" "$out/demo.txt" || die "the demo did not finish (log: $out/console.log)"
 ! grep "^GOALLOC-FAIL" "$out/demo.txt" >&2 || die "a step failed"
+# Any kernel report, and any report of goalloc's (a refused call, a
+# failed allocation, objects or caches left behind), fails the demo.
 python3 "$top/scripts/ktap.py" --scan "$out/console.log" ||
-	die "kernel warnings in $out/console.log"
+	die "kernel or goalloc reports in $out/console.log"
 grep -q "goalloc_sample: freed [0-9]* records, all intact" "$out/demo.txt" ||
 	die "the sample did not free its records intact"
 ! grep "still allocated\|never destroyed\|destroyed with" "$out/demo.txt" >&2 ||

@@ -1,17 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the KUnit test kernel from Debian's linux-source-6.1 with the
-# options in kunit/kernel.config, or reuse the one built before. The build
-# lives outside the clone, keyed by source version, compiler, this recipe
-# and the config fragment, so every clone and every run shares it.
+# Build a test kernel from Debian's linux-source-6.1, or reuse the one
+# built before:
 #
-# Prints the kernel build directory (bzImage, Module.symvers, the tree to
-# build modules against) on stdout; progress goes to stderr.
+#   scripts/testkernel.sh [kasan]   kunit/kernel.config: KUnit, KASAN,
+#                                   kmemleak, lockdep and the rest
+#   scripts/testkernel.sh kcsan     the same with kunit/kcsan.config on
+#                                   top: KCSAN instead of KASAN/kmemleak
+#
+# The build lives outside the clone, keyed by source version, compiler,
+# this recipe and the config fragments, so every clone and every run
+# shares it. Prints the kernel build directory (bzImage, Module.symvers,
+# the tree to build modules against) on stdout; progress goes to stderr.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-frag=$top/kunit/kernel.config
+flavour=${1:-kasan}
+frags=("$top/kunit/kernel.config")
+case "$flavour" in
+kasan) ;;
+kcsan) frags+=("$top/kunit/kcsan.config") ;;
+*) echo "usage: $0 [kasan|kcsan]" >&2; exit 2 ;;
+esac
 tarball=/usr/src/linux-source-6.1.tar.xz
 cache=${GOALLOC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/goalloc}
 recipe=1	# bump when the steps below change what gets built
@@ -20,9 +31,9 @@ log() { echo "testkernel: $*" >&2; }
 
 [ -f "$tarball" ] || { log "$tarball missing (run scripts/deps.sh)"; exit 1; }
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-key=$({ echo "$recipe"; echo "$srcver"; gcc -dumpfullversion; cat "$frag"; } |
+key=$({ echo "$recipe"; echo "$srcver"; gcc -dumpfullversion; cat "${frags[@]}"; } |
 	sha256sum | cut -c1-12)
-out=$cache/kernel-$srcver-$key
+out=$cache/kernel-$srcver-$flavour-$key
 
 if [ -f "$out/.complete" ]; then
 	log "reusing cached kernel $out"
@@ -52,25 +63,34 @@ rm -rf "$out"
 mkdir -p "$out"
 kmake() { make -C "$src" O="$out" ARCH=x86_64 "$@"; }
 
-log "configuring (tinyconfig + kunit/kernel.config)"
+log "configuring $flavour (tinyconfig + ${frags[*]##*/})"
 kmake tinyconfig >"$out/config.log" 2>&1
-"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag" \
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" \
 	>>"$out/config.log" 2>&1
 kmake olddefconfig >>"$out/config.log" 2>&1
 
-# Every option the fragment asks for must have survived dependency
-# resolution; a silently dropped KASAN or lockdep would void the tests.
+# Every option the fragments ask for (the last word on each) must have
+# survived dependency resolution; a silently dropped KASAN, KCSAN or
+# lockdep would void the tests.
 missing=0
-while read -r line; do
-	case "$line" in
-	CONFIG_*=*)
-		grep -qx -- "$line" "$out/.config" || {
-			log "config option lost: $line"
-			missing=1
-		}
-		;;
-	esac
-done <"$frag"
+declare -A want
+for f in "${frags[@]}"; do
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=*) want[${line%%=*}]=$line ;;
+		"# CONFIG_"*" is not set") line=${line#\# }; want[${line%% *}]="# $line" ;;
+		esac
+	done <"$f"
+done
+for opt in "${!want[@]}"; do
+	case "${want[$opt]}" in
+	"# "*) ! grep -q "^$opt=[ym]" "$out/.config" ;;
+	*) grep -qx -- "${want[$opt]}" "$out/.config" ;;
+	esac || {
+		log "config option lost: ${want[$opt]}"
+		missing=1
+	}
+done
 [ "$missing" = 0 ] || exit 1
 
 log "building $out (a few minutes; log in $out/build.log)"
