@@ -1062,6 +1062,8 @@ void ga_mcache_verify(struct ga_verify *v)
 			ga_verify_fail(v, "CPU %d: mcache busy at a stop", cpu);
 		if (!c->tiny)
 			continue;
+		if (!cpu_online(cpu))
+			ga_verify_fail(v, "CPU %d: offline, with a tiny block", cpu);
 		if (!s || __ga_span_of(&ga.heap, (void *)c->tiny) != s ||
 		    s->state != GA_SPAN_INUSE || s->spanclass != GA_TINY_SPANCLASS ||
 		    (c->tiny - s->base) % GA_TINY_SIZE || c->tinyoffset > GA_TINY_SIZE) {

@@ -583,7 +583,9 @@ static void ga_verify_list(struct ga_mcentral *c, struct ga_verify *v, struct li
  * @v: the verification run
  *
  * Marks every span found on the lists or in a CPU's slot, for
- * ga_span_verify() to match against where the span says it is.
+ * ga_span_verify() to match against where the span says it is. An offline
+ * CPU caches nothing: hotplug cannot run while every CPU is stopped, so a
+ * CPU that died has been flushed.
  *
  * Context: ga_verify(), every other CPU stopped.
  */
@@ -604,6 +606,10 @@ void ga_mcentral_verify(struct ga_mcentral *c, struct ga_verify *v)
 		cached++;
 		if (!ga_verify_mark(v, s, "a CPU's slot"))
 			continue;
+		/* A dead CPU's spans went back when it died (ga_cpu_dead()). */
+		if (!cpu_online(cpu))
+			ga_verify_fail(v, "class %u: span %lu in offline CPU %d's slot",
+				       c->spanclass, s->page, cpu);
 		if (s->state != GA_SPAN_INUSE || s->central != c || s->where != GA_WHERE_CACHE ||
 		    s->owner != cpu)
 			ga_verify_fail(v, "class %u: span %lu in CPU %d's slot: %u/%u/%d",

@@ -12,7 +12,6 @@
 #include <linux/types.h>
 #include <linux/list.h>
 #include <linux/workqueue.h>
-#include <linux/mutex.h>
 #include <linux/gfp.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
