@@ -999,11 +999,12 @@ static void torture_phase(struct kunit *test)
 	const struct t_phase *p = test->param_value;
 	struct torture *t = torture;
 	unsigned long start = jiffies, errors0;
-	u64 ops0;
+	u64 ops0, fails0;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	errors0 = t->errors;
 	ops0 = atomic64_read(&t->ops);
+	fails0 = t->total.fails;
 	WRITE_ONCE(t->faults, p->faults);
 	WRITE_ONCE(t->cap, p->cap);
 	if (p->faults)
@@ -1027,7 +1028,7 @@ static void torture_phase(struct kunit *test)
 	t_sum(t);
 	kunit_info(test, "note: %s: %llu operations in %u ms, %llu allocations failed as allowed",
 		   p->name, atomic64_read(&t->ops) - ops0, jiffies_to_msecs(jiffies - start),
-		   t->total.fails);
+		   t->total.fails - fails0);
 	KUNIT_EXPECT_EQ_MSG(test, t->errors, errors0, "first error: %s", t->err);
 }
 
