@@ -38,11 +38,18 @@
  * each block counts its live objects (a bit per object start, plus one
  * while a CPU still packs into it) and is freed when the last one goes.
  *
+ * NMI. An NMI may interrupt the holder of any lock below, so nothing
+ * here runs from NMI but this: allocations are refused and counted
+ * (NULL); a free is queued in its CPU's ring of GA_NMI_RING entries (one
+ * producer, the NMI, and one consumer, an irq_work on the same CPU, so
+ * no lock and no atomic instruction) and carried out by the irq_work as
+ * any free from a hard interrupt; with the ring full it is refused and
+ * counted, and the object stays allocated.
+ *
  * Concurrency contract: an mcache is changed only by its CPU with
  * preemption disabled and busy set, or by the CPU-hotplug teardown after
- * its CPU died. Everything here may run in any context; calls from NMI
- * are refused and counted, since an NMI may interrupt the holder of any
- * lock below. Only gfp flags that allow blocking may sleep (to grow the
+ * its CPU died. Everything here may run in any context but NMI (see
+ * above). Only gfp flags that allow blocking may sleep (to grow the
  * heap).
  *
  * Lock order: none held here; mcentral->lock -> heap->lock below.
@@ -55,6 +62,7 @@
 #include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/hardirq.h>
+#include <linux/kmemleak.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
@@ -63,6 +71,7 @@
 #include <linux/workqueue.h>
 
 #include "goalloc_internal.h"
+#include "goalloc_kasan.h"
 
 /* Go's emptymspan: never allocated from, never freed. */
 struct ga_span ga_emptyspan = {
@@ -362,6 +371,8 @@ void ga_alloc_failed(size_t size, gfp_t gfp)
 	if (in_nmi())
 		return;		/* counted as refused in NMI */
 	atomic_long_inc(&ga.errors.alloc_fail);
+	if (!gfpflags_allow_blocking(gfp))
+		atomic_long_inc(&ga.errors.alloc_fail_atomic);
 	if (gfp & __GFP_NOWARN)
 		return;
 	atomic_long_inc(&ga.errors.alloc_fail_reported);
@@ -383,6 +394,7 @@ void ga_alloc_failed(size_t size, gfp_t gfp)
 void *ga_malloc(size_t size, gfp_t gfp)
 {
 	unsigned int spc = 0;
+	size_t usable;
 	void *v;
 
 	if (unlikely(in_nmi())) {
@@ -402,8 +414,13 @@ void *ga_malloc(size_t size, gfp_t gfp)
 		ga_alloc_failed(size, gfp);
 		return NULL;
 	}
-	if (want_init_on_alloc(gfp))
-		memset(v, 0, spc ? ga_class_to_size[spc] : round_up(size, GA_PAGE_SIZE));
+	usable = spc ? ga_class_to_size[spc] : round_up(size, GA_PAGE_SIZE);
+	if (want_init_on_alloc(gfp)) {
+		ga_kasan_unpoison(v, usable);
+		memset(v, 0, usable);
+	}
+	ga_kasan_set_size(v, size, usable);
+	kmemleak_alloc(v, usable, 1, gfp);
 	return v;
 }
 
@@ -423,6 +440,8 @@ static void ga_tiny_put(struct ga_span *s, unsigned int idx, unsigned int bits)
 	unsigned int old = atomic_fetch_andnot(bits, &s->tiny_refs[idx]);
 
 	if (!(old & ~bits & GA_TINY_LIVE)) {
+		/* The block is nobody's now: all of it is free. */
+		ga_kasan_poison(ga_obj_addr(s, idx), GA_TINY_SIZE, GA_KASAN_FREE);
 		preempt_disable();
 		ga_free_index(s, idx);
 		preempt_enable();
@@ -445,6 +464,8 @@ static void *ga_tiny_new_block(struct ga_mcache *c, size_t size, gfp_t gfp)
 	c = this_cpu_ptr(ga.mcache);
 	/* Not always the slot's span: a refill may keep a span it grew. */
 	s = __ga_span_of(&ga.heap, b);
+	ga_kasan_poison(b, GA_TINY_SIZE, GA_KASAN_REDZONE);
+	ga_kasan_tiny_extend((unsigned long)b, size);
 	/* Go keeps whichever block has more room left. */
 	if (c->tiny && size >= c->tinyoffset) {
 		atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)b)],
@@ -500,6 +521,8 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp)
 
 			atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)v)],
 				   BIT(0) | size << GA_TINY_END_SHIFT);
+			ga_kasan_poison(v, GA_TINY_SIZE, GA_KASAN_REDZONE);
+			ga_kasan_tiny_extend((unsigned long)v, size);
 			this_cpu_inc(ga.mcache->stats.tiny_allocs);
 		}
 		goto out;
@@ -521,6 +544,7 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp)
 			   &s->tiny_refs[ga_tiny_block(s, c->tiny)]);
 		v = (void *)(c->tiny + off);
 		c->tinyoffset = off + size;
+		ga_kasan_tiny_extend(c->tiny, off + size);
 	} else {
 		v = ga_tiny_new_block(c, size, gfp);
 	}
@@ -535,6 +559,7 @@ out:
 	}
 	if (want_init_on_alloc(gfp))
 		memset(v, 0, size);
+	kmemleak_alloc(v, size, 1, gfp);
 	return v;
 }
 
@@ -715,8 +740,12 @@ static void ga_free_large(struct ga_span *s, const void *p, bool sensitive)
 	}
 	this_cpu_inc(ga.mcache->stats.large_frees);
 	preempt_enable();
-	if (sensitive || want_init_on_free())
+	kmemleak_free(p);
+	if (sensitive || want_init_on_free()) {
+		/* Its redzone too: valid again until the heap takes it back. */
+		ga_kasan_unpoison(p, ga_span_bytes(s));
 		ga_wipe(p, ga_span_bytes(s), sensitive);
+	}
 	ga_heap_free_span(&ga.heap, s);
 }
 
@@ -733,6 +762,9 @@ static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p, boo
 		if (n)
 			ga_wipe(p, n, sensitive);
 	}
+	/* kmemleak knows it by its start: only a live object's, before the free. */
+	if (atomic_read(&s->tiny_refs[idx]) & bit)
+		kmemleak_free(p);
 	old = atomic_fetch_andnot(bit, &s->tiny_refs[idx]);
 	if (!(old & bit)) {
 		/*
@@ -743,8 +775,10 @@ static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p, boo
 		return;
 	}
 	this_cpu_inc(ga.mcache->stats.tiny_frees);
-	if (!(old & ~bit & GA_TINY_LIVE))
+	if (!(old & ~bit & GA_TINY_LIVE)) {
+		ga_kasan_poison(ga_obj_addr(s, idx), GA_TINY_SIZE, GA_KASAN_FREE);
 		ga_free_index(s, idx);
+	}
 }
 
 /*
@@ -778,10 +812,22 @@ static __always_inline void ga_free_small(struct ga_span *s, u8 state, const voi
 	}
 	/* init_on_free wipes objects, but not constructed ones (as SLUB). */
 	if ((sensitive || (want_init_on_free() && !s->central->ctor)) &&
-	    ga_span_obj_allocated(s, idx))
+	    ga_span_obj_allocated(s, idx)) {
+		ga_kasan_unpoison(p, s->elemsize);
 		ga_wipe(p, s->elemsize, sensitive);
+	}
+	/*
+	 * Invalid before the free is published and the object can be handed
+	 * out again. One already free is left as it is, and refused below.
+	 */
+	if (!ga_kasan_is_free(p))
+		ga_kasan_poison(p, s->elemsize, GA_KASAN_FREE);
+	/* Unknown to kmemleak if it was free already: then a no-op. */
+	kmemleak_free(p);
 	ga_free_index(s, idx);
 }
+
+static void ga_free_from_nmi(const void *p, struct ga_mcentral *central, bool sensitive);
 
 /* ga_free() and friends. */
 static __always_inline void __ga_free(const void *p, struct ga_mcentral *central,
@@ -791,7 +837,7 @@ static __always_inline void __ga_free(const void *p, struct ga_mcentral *central
 	u8 state;
 
 	if (unlikely(in_nmi())) {
-		ga_refuse_nmi();
+		ga_free_from_nmi(p, central, sensitive);
 		return;
 	}
 	s = __ga_span_of(&ga.heap, p);
@@ -821,9 +867,10 @@ static __always_inline void __ga_free(const void *p, struct ga_mcentral *central
  * A small object's free runs with preemption disabled, an RCU read-side
  * section that keeps span metadata from being recycled under it. The
  * object is wiped first if want_init_on_free(), unless its cache has a
- * constructor.
+ * constructor. From NMI the free is queued and carried out by an irq_work
+ * on the same CPU (refused and counted if its queue is full).
  *
- * Context: Any context but NMI.
+ * Context: Any context.
  */
 void ga_free(const void *p)
 {
@@ -837,7 +884,7 @@ void ga_free(const void *p)
  * The object's usable bytes are zeroed with memzero_explicit() once it is
  * known to be a live object of goalloc's, so a refused free wipes nothing.
  *
- * Context: Any context but NMI.
+ * Context: Any context; from NMI, as ga_free().
  */
 void ga_free_sensitive(const void *p)
 {
@@ -851,7 +898,7 @@ void ga_free_sensitive(const void *p)
  *
  * As ga_free(); an object of another class is refused as invalid.
  *
- * Context: Any context but NMI.
+ * Context: Any context; from NMI, as ga_free().
  */
 void ga_free_in(struct ga_mcentral *central, const void *p)
 {
@@ -875,6 +922,37 @@ static size_t ga_tiny_extent(struct ga_span *s, unsigned int idx, unsigned int o
 	return (refs >> GA_TINY_END_SHIFT) - o;
 }
 
+static size_t __ga_usable_size(const void *p, bool *tiny)
+{
+	struct ga_span *s = __ga_span_of(&ga.heap, p);
+	unsigned long off;
+	size_t n = 0;
+	u8 state;
+
+	if (tiny)
+		*tiny = false;
+	if (!s)
+		return 0;
+	preempt_disable();
+	/* Pairs with the release that made the span's fields valid. */
+	state = smp_load_acquire(&s->state);
+	off = (unsigned long)p - s->base;
+	if (state == GA_SPAN_LARGE) {
+		n = off ? 0 : ga_span_bytes(s);
+	} else if (state != GA_SPAN_INUSE || !s->elemsize) {
+		n = 0;
+	} else if (s->spanclass == GA_TINY_SPANCLASS) {
+		n = off / GA_TINY_SIZE < s->nelems ?
+		    ga_tiny_extent(s, off / GA_TINY_SIZE, off % GA_TINY_SIZE) : 0;
+		if (tiny)
+			*tiny = true;
+	} else if (!(off % s->elemsize) && off / s->elemsize < s->nelems) {
+		n = s->elemsize;
+	}
+	preempt_enable();
+	return n;
+}
+
 /**
  * ga_usable_size() - Bytes usable at an object.
  * @p: an object from ga_malloc() or ga_malloc_tiny()
@@ -886,30 +964,94 @@ static size_t ga_tiny_extent(struct ga_span *s, unsigned int idx, unsigned int o
  */
 size_t ga_usable_size(const void *p)
 {
-	struct ga_span *s = __ga_span_of(&ga.heap, p);
-	unsigned long off;
-	size_t n = 0;
-	u8 state;
-
-	if (!s)
-		return 0;
-	preempt_disable();
-	/* Pairs with the release that made the span's fields valid. */
-	state = smp_load_acquire(&s->state);
-	off = (unsigned long)p - s->base;
-	if (state == GA_SPAN_LARGE)
-		n = off ? 0 : ga_span_bytes(s);
-	else if (state != GA_SPAN_INUSE || !s->elemsize)
-		n = 0;
-	else if (s->spanclass == GA_TINY_SPANCLASS)
-		n = off / GA_TINY_SIZE < s->nelems ?
-		    ga_tiny_extent(s, off / GA_TINY_SIZE, off % GA_TINY_SIZE) : 0;
-	else if (!(off % s->elemsize) && off / s->elemsize < s->nelems)
-		n = s->elemsize;
-	preempt_enable();
-	return n;
+	return __ga_usable_size(p, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_usable_size);
+
+/**
+ * ga_ksize() - Bytes usable at an object, for a caller that uses them all.
+ * @p: an object from ga_malloc() or ga_malloc_tiny()
+ * @tiny: if not %NULL, set to whether @p is a tiny object
+ *
+ * As ga_usable_size(). On a KASAN kernel, as SLUB's ksize(): a pointer to
+ * memory that is not valid (a freed object) is reported by KASAN and gets
+ * 0; a live object's whole usable size becomes valid. A tiny object's
+ * bytes up to the next object already are.
+ *
+ * Context: Any context.
+ * Return: the usable size, or 0.
+ */
+size_t ga_ksize(const void *p, bool *tiny)
+{
+	bool is_tiny;
+	size_t n = __ga_usable_size(p, &is_tiny);
+
+	if (tiny)
+		*tiny = is_tiny;
+	if (!n || is_tiny)
+		return n;
+	if (!ga_kasan_check_live(p))
+		return 0;
+	ga_kasan_unpoison(p, n);
+	return n;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Frees from NMI                                                         */
+
+/* In NMI: queue the free for this CPU's irq_work, or refuse it. */
+static void ga_free_from_nmi(const void *p, struct ga_mcentral *central, bool sensitive)
+{
+	struct ga_mcache *c = this_cpu_ptr(ga.mcache);
+	unsigned int head = c->nmi_head;
+	struct ga_nmi_free *e;
+
+	/* The drain only ever advances the tail: a stale one is safe. */
+	if (head - READ_ONCE(c->nmi_tail) >= GA_NMI_RING) {
+		ga_refuse_nmi();
+		return;
+	}
+	e = &c->nmi_ring[head % GA_NMI_RING];
+	e->p = p;
+	e->central = central;
+	e->sensitive = sensitive;
+	/* The entry before the head that publishes it. */
+	smp_store_release(&c->nmi_head, head + 1);
+	irq_work_queue(&c->nmi_work);
+}
+
+/* Carry out @c's queued frees: on its CPU (irq_work), or after it died. */
+static void ga_nmi_drain(struct ga_mcache *c)
+{
+	unsigned int tail = c->nmi_tail;
+
+	/* Pairs with the NMI's release of the head: the entry is whole. */
+	while (tail != smp_load_acquire(&c->nmi_head)) {
+		struct ga_nmi_free e = c->nmi_ring[tail % GA_NMI_RING];
+
+		/* Copied: the slot is the NMI's again. */
+		WRITE_ONCE(c->nmi_tail, ++tail);
+		__ga_free(e.p, e.central, e.sensitive);
+		/* Only the drain writes it; the stats read it from anywhere. */
+		WRITE_ONCE(c->stats.nmi_frees, c->stats.nmi_frees + 1);
+	}
+}
+
+static void ga_nmi_work(struct irq_work *work)
+{
+	ga_nmi_drain(container_of(work, struct ga_mcache, nmi_work));
+}
+
+/**
+ * ga_mcache_nmi_sync() - Wait until @cpu's queued NMI frees are done.
+ * @cpu: a possible CPU
+ *
+ * Context: Process context (unload), with no NMI user left.
+ */
+void ga_mcache_nmi_sync(int cpu)
+{
+	irq_work_sync(&per_cpu_ptr(ga.mcache, cpu)->nmi_work);
+}
 
 /* ---------------------------------------------------------------------- */
 /* Flushing                                                               */
@@ -925,6 +1067,7 @@ void ga_mcache_init(struct ga_mcache *c)
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < GA_NUM_SPAN_CLASSES; i++)
 		c->alloc[i] = &ga_emptyspan;
+	init_irq_work(&c->nmi_work, ga_nmi_work);
 }
 
 /**
@@ -961,6 +1104,8 @@ void ga_mcache_flush(int cpu)
 	unsigned int i;
 
 	lockdep_assert_held(&ga.caches_lock);
+	/* Frees an NMI queued on @cpu that its irq_work did not get to. */
+	ga_nmi_drain(c);
 	if (c->tiny) {
 		struct ga_span *s = c->tiny_span;
 		unsigned long block = c->tiny;

@@ -57,10 +57,12 @@
 #include <linux/bitops.h>
 #include <linux/list.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 
 #include "goalloc_internal.h"
+#include "goalloc_kasan.h"
 
 /*
  * Take back bits of remote frees that landed on free objects of @s, as
@@ -193,10 +195,24 @@ unsigned int ga_span_next_free_index(struct ga_span *s)
  */
 static void ga_central_release(struct ga_mcentral *c, struct ga_span *s)
 {
+	unsigned long from;
+
 	lockdep_assert_held(&c->lock);
 	WRITE_ONCE(s->where, GA_WHERE_NONE);
 	/* Frees that load the state from now on refuse the span. */
 	smp_store_release(&s->state, GA_SPAN_INIT);
+	/*
+	 * init_on_free: the heap's free pages hold zeroes, as the page
+	 * allocator's do under that policy, whichever class or cache takes
+	 * them next. Objects were wiped as they were freed, but for a
+	 * constructed cache's (SLUB wipes those only when their page goes
+	 * back to the page allocator, as here); the tail is wiped too.
+	 */
+	if (want_init_on_free()) {
+		from = c->ctor ? 0 : (unsigned long)s->nelems * s->elemsize;
+		ga_kasan_unpoison((void *)(s->base + from), ga_span_bytes(s) - from);
+		memset((void *)(s->base + from), 0, ga_span_bytes(s) - from);
+	}
 	ga_heap_free_span_rcu(c->heap, s);
 }
 
@@ -345,6 +361,7 @@ void ga_mcentral_adopt(struct ga_mcentral *c, struct ga_span *s, bool cache)
  */
 struct ga_span *ga_mcentral_grow(struct ga_mcentral *c, gfp_t gfp)
 {
+	unsigned long used;
 	struct ga_span *s;
 	unsigned int i;
 
@@ -372,6 +389,10 @@ struct ga_span *ga_mcentral_grow(struct ga_mcentral *c, gfp_t gfp)
 	if (c->ctor)
 		for (i = 0; i < s->nelems; i++)
 			c->ctor((void *)(s->base + (unsigned long)i * s->elemsize));
+	/* Constructed or not, no object is allocated yet; the tail is no object's. */
+	used = (unsigned long)s->nelems * s->elemsize;
+	ga_kasan_poison((void *)s->base, used, GA_KASAN_FREE);
+	ga_kasan_poison((void *)(s->base + used), ga_span_bytes(s) - used, GA_KASAN_REDZONE);
 	/* Object fields before the state that lets frees use them. */
 	smp_store_release(&s->state, GA_SPAN_INUSE);
 	return s;

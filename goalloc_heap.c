@@ -47,6 +47,12 @@
  *   heap->lock, so a return of free regions cannot take it first. Growth
  *   runs as GFP_NOIO. Returning regions detaches them under heap->lock
  *   and vfree()s them after.
+ * - Headroom (the global heap): callers that may not grow (atomic, or in
+ *   reclaim) would fail as soon as the mapped heap is full. A work item
+ *   grows the heap in the background when its free pages fall below a
+ *   low watermark that follows the rate at which pages are taken, and
+ *   the delayed return of free regions keeps the high one; see
+ *   ga_heap_headroom().
  *
  * Lock order: heap->lock (spinlock, irqsave) is the heap's only lock.
  * The fixalloc lock is a leaf, never held with heap->lock.
@@ -61,9 +67,11 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/kmemleak.h>
 #include <linux/vmalloc.h>
 
 #include "goalloc_internal.h"
+#include "goalloc_kasan.h"
 
 /*
  * Metadata for the heap's init and growth, which run in process context.
@@ -712,6 +720,8 @@ void *ga_fixalloc_alloc(struct ga_fixalloc *fa, gfp_t gfp)
 	blk = kmalloc(fa->block, ga_meta_gfp(gfp));
 	if (!blk)
 		return NULL;
+	/* Span structs hold heap addresses, not references: see ga_region_alloc(). */
+	kmemleak_scan_area(&blk->node, sizeof(blk->node), ga_meta_gfp(gfp));
 	spin_lock_irqsave(&fa->lock, flags);
 	list_add(&blk->node, &fa->blocks);
 	fa->chunk = blk + 1;
@@ -757,6 +767,16 @@ void ga_fixalloc_destroy(struct ga_fixalloc *fa)
 
 /* ---------------------------------------------------------------------- */
 /* The span table: arenas[L1][L2] -> ga_heaparena                         */
+
+/*
+ * vmalloc aligns to PAGE_SIZE only; heap pages need 8 KiB. Under kmemleak
+ * the heap also starts past the address vmalloc returned, which vmalloc's
+ * own vm_struct holds: otherwise the first object would always look
+ * referenced. The span structs and regions, which hold heap addresses,
+ * are scanned only for their list links, chunk_base not at all.
+ */
+#define GA_REGION_LEAD	(IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ? GA_PAGE_SIZE :	\
+			 (unsigned long)max_t(long, GA_PAGE_SIZE - PAGE_SIZE, 0))
 
 /* A vmalloc'd region of heap memory. */
 struct ga_region {
@@ -914,23 +934,29 @@ static void ga_region_destroy(struct ga_region *r)
  */
 static struct ga_region *ga_region_alloc(struct ga_heap *h, unsigned long bytes)
 {
-	unsigned long extra = max_t(long, GA_PAGE_SIZE - PAGE_SIZE, 0);
+	unsigned long extra = GA_REGION_LEAD;
 	struct ga_region *r;
 
 	might_sleep();
 	r = kzalloc(sizeof(*r), GA_META_GFP);
 	if (!r)
 		return NULL;
+	kmemleak_scan_area(&r->node, sizeof(r->node), GA_META_GFP);
 	ga_test_point(GA_TP_GROW_REGION, h);
 	if (ga_inject(ga_fail_grow))
 		goto free_region;
-	/* vmalloc aligns to PAGE_SIZE only; heap pages need 8 KiB. */
 	r->vm = __vmalloc(bytes + extra, GA_META_GFP | __GFP_RETRY_MAYFAIL);
 	if (!r->vm)
 		goto free_region;
+	/* goalloc tells kmemleak of each object; the region would overlap them. */
+	kmemleak_free(r->vm);
+	/* Under kmemleak strictly past r->vm: see GA_REGION_LEAD. */
 	r->base = h->index_base +
-		  round_up((unsigned long)r->vm - h->index_base, GA_PAGE_SIZE);
+		  round_up((unsigned long)r->vm + IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) -
+			   h->index_base, GA_PAGE_SIZE);
 	r->bytes = bytes;
+	/* No span uses it yet: see include/goalloc_kasan.h. */
+	ga_kasan_poison((void *)r->base, bytes, GA_KASAN_PAGE_FREE);
 	r->nchunks = bytes >> GA_CHUNK_SHIFT;
 	if (ga_index_map(h, r->base, bytes))
 		goto free_vm;
@@ -978,6 +1004,169 @@ static bool ga_region_free(struct ga_heap *h, struct ga_region *r)
 	return true;
 }
 
+/*
+ * Headroom. Go grows its heap ahead of the live heap (the heap goal); the
+ * page allocator keeps min/low/high watermarks and wakes kswapd below low.
+ * goalloc's watermarks follow the rate at which spans take pages, over
+ * windows of 100 ms: the rate is the larger of the last window's pages
+ * and half the rate before (fast up, slow down, halving for each idle
+ * window), or the current window's pace if that is higher. Below
+ * low = max(2 MiB, 2 windows at that rate, 1/8 of the pages in use) free
+ * pages, a work item grows the heap to high = 2 * low, up to half the cap;
+ * the delayed return of free regions leaves at least high free.
+ */
+#define GA_HEADROOM_WINDOW	(HZ / 10 ?: 1)
+#define GA_HEADROOM_MIN		((2UL << 20) >> GA_PAGE_SHIFT)
+
+static void ga_headroom_roll(struct ga_heap *h)
+{
+	unsigned long n = (jiffies - h->window_start) / GA_HEADROOM_WINDOW;
+
+	lockdep_assert_held(&h->lock);
+	if (!n)
+		return;
+	h->rate_pages = max(h->window_pages, h->rate_pages / 2);
+	h->rate_pages >>= min(n - 1, BITS_PER_LONG - 1);
+	h->window_pages = 0;
+	h->window_start += n * GA_HEADROOM_WINDOW;
+}
+
+static void __ga_heap_headroom(struct ga_heap *h, unsigned long *low, unsigned long *high)
+{
+	unsigned long elapsed, pace, rate;
+
+	lockdep_assert_held(&h->lock);
+	ga_headroom_roll(h);
+	elapsed = max(jiffies - h->window_start, 1UL);
+	pace = h->window_pages * GA_HEADROOM_WINDOW / elapsed;
+	rate = max(h->rate_pages, pace);
+	*low = max3(GA_HEADROOM_MIN, 2 * rate, h->stats.pages_inuse / 8);
+	*high = 2 * *low;
+}
+
+/**
+ * ga_heap_headroom() - The heap's free-page watermarks now.
+ * @h: the heap
+ * @low: below this many free pages, the heap grows in the background
+ * @high: it grows to this many, and keeps them when returning regions
+ *
+ * Context: Any context.
+ */
+void ga_heap_headroom(struct ga_heap *h, unsigned long *low, unsigned long *high)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&h->lock, flags);
+	__ga_heap_headroom(h, low, high);
+	spin_unlock_irqrestore(&h->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_headroom);
+
+/*
+ * Bytes the headroom may still grow: it never takes the heap past half
+ * its cap, so that the rest is grown on demand, where a blocking request
+ * for a long run needs it (regions grown ahead fill with spans of all
+ * kinds, and their free pages need not lie in a run).
+ */
+static unsigned long ga_headroom_room(struct ga_heap *h)
+{
+	unsigned long used = h->mapped_bytes + h->reserved_bytes;
+
+	lockdep_assert_held(&h->lock);
+	return used < h->max_bytes / 2 ? h->max_bytes / 2 - used : 0;
+}
+
+/* Under heap->lock, after taking @npages (0: a refused request): grow? */
+static bool ga_headroom_short(struct ga_heap *h, unsigned long npages)
+{
+	unsigned long low, high;
+
+	lockdep_assert_held(&h->lock);
+	if (!h->headroom)
+		return false;
+	ga_headroom_roll(h);
+	h->window_pages += npages;
+	__ga_heap_headroom(h, &low, &high);
+	return h->pages.free_pages < low && ga_headroom_room(h) >= h->grow_bytes;
+}
+
+/* The work item: grow until high free pages, the cap, or a failure. */
+static void ga_heap_grow_work(struct work_struct *work)
+{
+	struct ga_heap *h = container_of(work, struct ga_heap, grow_work);
+	unsigned long flags, low, high, want, grows;
+	bool grew;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		spin_lock_irqsave(&h->lock, flags);
+		__ga_heap_headroom(h, &low, &high);
+		want = h->pages.free_pages < high ? high - h->pages.free_pages : 0;
+		if (ga_headroom_room(h) < h->grow_bytes)
+			want = 0;
+		want = min(want, ga_headroom_room(h) >> GA_PAGE_SHIFT);
+		grows = h->stats.grows;
+		spin_unlock_irqrestore(&h->lock, flags);
+		/* A run of @want pages: one region with all of them. */
+		if (!want || ga_heap_grow(h, want))
+			return;
+		spin_lock_irqsave(&h->lock, flags);
+		grew = h->stats.grows != grows;
+		if (grew)
+			h->stats.bg_grows++;
+		spin_unlock_irqrestore(&h->lock, flags);
+		if (!grew)
+			return;
+	}
+}
+
+/* Detach free regions onto @gone, leaving @keep free pages; any kept? */
+static bool __ga_heap_reclaim_keep(struct ga_heap *h, unsigned long keep, struct list_head *gone)
+{
+	struct ga_region *r, *next;
+	bool kept = false;
+
+	lockdep_assert_held(&h->lock);
+	list_for_each_entry_safe(r, next, &h->regions, node) {
+		if (r->initial || !ga_region_free(h, r))
+			continue;
+		if (h->pages.free_pages < keep + (r->bytes >> GA_PAGE_SHIFT)) {
+			kept = true;
+			continue;
+		}
+		ga_pagealloc_shrink(&h->pages, r->chunk, r->nchunks);
+		bitmap_clear(h->chunk_used, r->chunk, r->nchunks);
+		memset(&h->chunk_region[r->chunk], 0, r->nchunks * sizeof(*h->chunk_region));
+		h->mapped_bytes -= r->bytes;
+		h->stats.returned_chunks += r->nchunks;
+		list_move(&r->node, gone);
+	}
+	return kept;
+}
+
+static unsigned long __ga_heap_reclaim(struct ga_heap *h, bool keep_headroom)
+{
+	unsigned long flags, returned, low, high = 0;
+	struct ga_region *r, *next;
+	LIST_HEAD(gone);
+	bool kept;
+
+	might_sleep();
+	spin_lock_irqsave(&h->lock, flags);
+	if (keep_headroom && h->headroom)
+		__ga_heap_headroom(h, &low, &high);
+	returned = h->stats.returned_chunks;
+	kept = __ga_heap_reclaim_keep(h, high, &gone);
+	returned = h->stats.returned_chunks - returned;
+	/* The watermarks fall as the rate does: look again later. */
+	if (kept)
+		mod_delayed_work(system_wq, &h->reclaim_work, h->reclaim_delay);
+	spin_unlock_irqrestore(&h->lock, flags);
+	list_for_each_entry_safe(r, next, &gone, node)
+		ga_region_destroy(r);
+	return returned;
+}
+
 /**
  * ga_heap_reclaim() - Give wholly free regions back to vmalloc.
  * @h: the heap
@@ -987,40 +1176,21 @@ static bool ga_region_free(struct ga_heap *h, struct ga_region *r)
  * next growth. Span-table windows stay, so lock-free lookups of stale
  * pointers still find no span. Runs from a delayed work item after a
  * free empties a region (Go's scavenger returns memory in the background
- * too), from a growth that reached the cap, or directly.
+ * too; that one leaves the headroom's high watermark free), from a growth
+ * that reached the cap, or directly.
  *
  * Context: Process context; sleeps.
  * Return: the number of chunks returned.
  */
 unsigned long ga_heap_reclaim(struct ga_heap *h)
 {
-	struct ga_region *r, *next;
-	unsigned long flags, returned = 0;
-	LIST_HEAD(gone);
-
-	might_sleep();
-	spin_lock_irqsave(&h->lock, flags);
-	list_for_each_entry_safe(r, next, &h->regions, node) {
-		if (r->initial || !ga_region_free(h, r))
-			continue;
-		ga_pagealloc_shrink(&h->pages, r->chunk, r->nchunks);
-		bitmap_clear(h->chunk_used, r->chunk, r->nchunks);
-		memset(&h->chunk_region[r->chunk], 0, r->nchunks * sizeof(*h->chunk_region));
-		h->mapped_bytes -= r->bytes;
-		h->stats.returned_chunks += r->nchunks;
-		returned += r->nchunks;
-		list_move(&r->node, &gone);
-	}
-	spin_unlock_irqrestore(&h->lock, flags);
-	list_for_each_entry_safe(r, next, &gone, node)
-		ga_region_destroy(r);
-	return returned;
+	return __ga_heap_reclaim(h, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_reclaim);
 
 static void ga_heap_reclaim_work(struct work_struct *work)
 {
-	ga_heap_reclaim(container_of(to_delayed_work(work), struct ga_heap, reclaim_work));
+	__ga_heap_reclaim(container_of(to_delayed_work(work), struct ga_heap, reclaim_work), true);
 }
 
 /*
@@ -1247,8 +1417,8 @@ struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npag
 {
 	struct ga_grow_req req = { .npages = npages, .state = state, .spanclass = spanclass };
 	unsigned long flags, need = npages;
+	bool taken, short_of_room;
 	struct ga_span *s;
-	bool taken;
 
 	if (WARN_ON_ONCE(state != GA_SPAN_INIT && state != GA_SPAN_INUSE &&
 			 state != GA_SPAN_LARGE))
@@ -1267,9 +1437,17 @@ struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npag
 	req.span = s;
 	spin_lock_irqsave(&h->lock, flags);
 	taken = ga_heap_try(h, &req, need);
+	if (!taken && !ga_gfp_may_grow(gfp))
+		h->stats.nogrow_fails++;
+	short_of_room = ga_headroom_short(h, taken ? npages : 0);
 	spin_unlock_irqrestore(&h->lock, flags);
-	if (taken || (ga_gfp_may_grow(gfp) && !ga_heap_grow_for(h, &req, need)))
+	if (short_of_room)
+		queue_work(system_unbound_wq, &h->grow_work);
+	if (taken || (ga_gfp_may_grow(gfp) && !ga_heap_grow_for(h, &req, need))) {
+		/* The caller owns all of it; see include/goalloc_kasan.h. */
+		ga_kasan_unpoison((void *)s->base, ga_span_bytes(s));
 		return s;
+	}
 	ga_fixalloc_free(&h->spanalloc, s);
 	return NULL;
 }
@@ -1291,6 +1469,8 @@ static bool ga_heap_unmap_span(struct ga_heap *h, struct ga_span *s)
 		h->stats.large_pages -= s->npages;
 	}
 	s->state = GA_SPAN_DEAD;
+	/* Before the pages can be someone else's span. */
+	ga_kasan_poison((void *)s->base, ga_span_bytes(s), GA_KASAN_PAGE_FREE);
 	ga_pagealloc_free(&h->pages, s->page, s->npages);
 	r = h->chunk_region[s->page / GA_CHUNK_PAGES];
 	if (r && !r->initial && ga_region_free(h, r))
@@ -1463,6 +1643,8 @@ int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max
 	INIT_LIST_HEAD(&h->regions);
 	INIT_DELAYED_WORK(&h->reclaim_work, ga_heap_reclaim_work);
 	h->reclaim_delay = HZ;
+	INIT_WORK(&h->grow_work, ga_heap_grow_work);
+	h->window_start = jiffies;
 	ga_fixalloc_init(&h->spanalloc, sizeof(struct ga_span));
 	for (i = 0; i < GA_BITS_SIZES; i++)
 		ga_fixalloc_init(&h->bitsalloc[i], 3 * sizeof(u64) << i);
@@ -1481,6 +1663,7 @@ int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max
 		return ret;
 	ret = -ENOMEM;
 	h->chunk_base = kvcalloc(h->pages.maxchunks, sizeof(*h->chunk_base), GA_META_GFP);
+	kmemleak_no_scan(h->chunk_base);
 	h->chunk_region = kvcalloc(h->pages.maxchunks, sizeof(*h->chunk_region), GA_META_GFP);
 	h->chunk_used = bitmap_zalloc(h->pages.maxchunks, GA_META_GFP);
 	if (!h->chunk_base || !h->chunk_region || !h->chunk_used)
@@ -1529,6 +1712,7 @@ void ga_heap_destroy(struct ga_heap *h)
 	struct ga_region *r, *next;
 	unsigned int i;
 
+	cancel_work_sync(&h->grow_work);
 	cancel_delayed_work_sync(&h->reclaim_work);
 	list_for_each_entry_safe(r, next, &h->regions, node) {
 		vfree(r->vm);
@@ -1547,6 +1731,51 @@ void ga_heap_destroy(struct ga_heap *h)
 	ga_fixalloc_destroy(&h->tinyalloc);
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_destroy);
+
+/**
+ * ga_heap_forget_objects() - Tell kmemleak that every object is gone.
+ * @h: the heap, which nobody uses any more (unload)
+ *
+ * Objects users left allocated go with the heap's memory; kmemleak must
+ * not scan them after that. Each object start of each span is freed in
+ * kmemleak; for an object it does not know (a free one) that is a no-op.
+ *
+ * Context: Process context, with nothing else running on the heap.
+ */
+void ga_heap_forget_objects(struct ga_heap *h)
+{
+	struct ga_region *r;
+	unsigned long i, o;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		return;
+	list_for_each_entry(r, &h->regions, node) {
+		for (i = 0; i < (unsigned long)r->nchunks * GA_CHUNK_PAGES; i++) {
+			unsigned long addr = r->base + (i << GA_PAGE_SHIFT);
+			struct ga_span *s = __ga_span_of(h, (void *)addr);
+
+			if (!s || addr != s->base)
+				continue;
+			if (s->state == GA_SPAN_LARGE)
+				kmemleak_free((void *)s->base);
+			if (s->state != GA_SPAN_INUSE)
+				continue;
+			for (o = 0; o < s->nelems; o++) {
+				unsigned long obj = s->base + o * s->elemsize, starts;
+				unsigned int b;
+
+				if (s->spanclass != GA_TINY_SPANCLASS) {
+					kmemleak_free((void *)obj);
+					continue;
+				}
+				/* Only at an object's start: inside one, kmemleak warns. */
+				starts = atomic_read(&s->tiny_refs[o]) & (BIT(GA_TINY_SIZE) - 1);
+				for_each_set_bit(b, &starts, GA_TINY_SIZE)
+					kmemleak_free((void *)(obj + b));
+			}
+		}
+	}
+}
 
 /* ---------------------------------------------------------------------- */
 /* Verification (ga_verify(), with every CPU stopped)                     */

@@ -21,7 +21,8 @@
  *
  * Concurrency contract: the kmalloc-style calls and goalloc_cache_alloc/
  * free (and their bulk forms) may run in any context kmalloc allows with
- * GFP_ATOMIC; from NMI they are refused and counted. Cache create/destroy,
+ * GFP_ATOMIC; from NMI allocations are refused and counted, frees are
+ * queued for an irq_work on the same CPU. Cache create/destroy,
  * the stats and verify files run in process context. ga.caches_lock (a
  * spinlock) covers the cache lists and every flush of a cache's per-CPU
  * slots, so that ga_verify(), which runs inside stop_machine(), never
@@ -39,6 +40,7 @@
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -52,6 +54,7 @@
 
 #include "goalloc.h"
 #include "goalloc_internal.h"
+#include "goalloc_kasan.h"
 
 struct goalloc ga;
 EXPORT_SYMBOL_IF_KUNIT(ga);
@@ -68,25 +71,51 @@ static struct dentry *ga_debugfs;
 /* ---------------------------------------------------------------------- */
 /* kmalloc-style API                                                      */
 
+/*
+ * A DMA zone: goalloc's memory is vmalloc'd, in no zone a device can be
+ * told to use, so GFP_DMA and GFP_DMA32 are refused: NULL, counted, and
+ * one line once.
+ */
+static bool ga_gfp_zone_refused(gfp_t gfp)
+{
+	if (likely(!(gfp & (__GFP_DMA | __GFP_DMA32))))
+		return false;
+	atomic_long_inc(&ga.errors.bad_gfp_zone);
+	pr_warn_once("refused an allocation for a DMA zone (gfp %pGg): goalloc's memory is vmalloc'd\n",
+		     &gfp);
+	return true;
+}
+
 /**
  * goalloc_kmalloc() - Allocate memory.
  * @size: bytes wanted
  * @gfp: GFP_KERNEL, GFP_ATOMIC, ...; only flags that allow blocking may
  *	grow the heap. __GFP_ZERO zeroes the object, __GFP_NOWARN silences
- *	the failure report.
+ *	the failure report. GFP_DMA and GFP_DMA32 are refused (%NULL,
+ *	counted); __GFP_ACCOUNT is not charged to any memory cgroup;
+ *	__GFP_NOFAIL is not honoured: the allocation can fail.
  *
  * Up to 32 KiB the object comes from the smallest of Go's size classes
  * that fits; larger ones get whole 8 KiB pages. Objects are 8-byte aligned
  * at least, and a power-of-two size is aligned to itself, as kmalloc's.
  * With init_on_alloc the whole usable size is zeroed.
  *
- * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * The memory is vmalloc memory, not the direct map, unlike kmalloc's: an
+ * object may straddle two physical pages, and virt_to_page(),
+ * virt_to_phys(), page_to_nid(), DMA and scatterlists do not work on it
+ * (vmalloc_to_page() does). Core kernel code that applies those to the
+ * objects it is handed (list_lru, for one) must not get goalloc's.
+ *
+ * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
+ *	blocking.
  * Return: the object; ZERO_SIZE_PTR for @size 0; %NULL on failure.
  */
 void *goalloc_kmalloc(size_t size, gfp_t gfp)
 {
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
+	if (unlikely(ga_gfp_zone_refused(gfp)))
+		return NULL;
 	return ga_malloc(size, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc, GOALLOC_NS);
@@ -96,7 +125,10 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc, GOALLOC_NS);
  * @size: bytes wanted
  * @gfp: as for goalloc_kmalloc()
  *
- * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * As goalloc_kmalloc(), vmalloc memory included.
+ *
+ * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
+ *	blocking.
  * Return: the zeroed object; ZERO_SIZE_PTR for @size 0; %NULL on failure.
  */
 void *goalloc_kzalloc(size_t size, gfp_t gfp)
@@ -111,7 +143,10 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kzalloc, GOALLOC_NS);
  * @size: element size
  * @gfp: as for goalloc_kmalloc()
  *
- * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * As goalloc_kmalloc(), vmalloc memory included.
+ *
+ * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
+ *	blocking.
  * Return: the object; ZERO_SIZE_PTR if @n * @size is 0; %NULL if it
  * overflows or on failure.
  */
@@ -131,7 +166,10 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc_array, GOALLOC_NS);
  * @size: element size
  * @gfp: as for goalloc_kmalloc()
  *
- * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * As goalloc_kmalloc(), vmalloc memory included.
+ *
+ * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
+ *	blocking.
  * Return: the zeroed object; ZERO_SIZE_PTR if @n * @size is 0; %NULL if
  * it overflows or on failure.
  */
@@ -149,13 +187,16 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kcalloc, GOALLOC_NS);
  * Go's tiny allocator: objects share 16-byte blocks and are aligned only
  * as their size needs (8 if a multiple of 8, 4 if of 4, 2 if even, else
  * 1), so this is opt-in. A block is reused once all its objects are
- * freed with goalloc_kfree().
+ * freed with goalloc_kfree(). The memory and @gfp are as goalloc_kmalloc()'s.
  *
- * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
+ *	blocking.
  * Return: the object, or %NULL on failure or for a size outside 1 .. 15.
  */
 void *goalloc_kmalloc_tiny(size_t size, gfp_t gfp)
 {
+	if (unlikely(ga_gfp_zone_refused(gfp)))
+		return NULL;
 	return ga_malloc_tiny(size, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc_tiny, GOALLOC_NS);
@@ -163,6 +204,10 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc_tiny, GOALLOC_NS);
 /**
  * goalloc_ksize() - Bytes usable at an object.
  * @p: an object from goalloc, or %NULL or ZERO_SIZE_PTR
+ *
+ * The caller may use all of them, as with ksize(): on a KASAN kernel this
+ * makes the whole usable size valid, and a freed @p is reported by KASAN
+ * and gets 0.
  *
  * Context: Any context.
  * Return: the object's size class (or whole pages, or its cache's object
@@ -174,7 +219,7 @@ size_t goalloc_ksize(const void *p)
 {
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
-	return ga_usable_size(p);
+	return ga_ksize(p, NULL);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_ksize, GOALLOC_NS);
 
@@ -188,7 +233,9 @@ EXPORT_SYMBOL_NS_GPL(goalloc_ksize, GOALLOC_NS);
  * a ratelimited line, and the heap is left as it was. With init_on_free
  * the object is wiped first (not a constructed cache object).
  *
- * Context: Any context but NMI.
+ * Context: Any context. From NMI the free is queued and carried out by an
+ *	irq_work on the same CPU (with 32 already queued there, refused and
+ *	counted as ``nmi``).
  * Return: nothing; a refused call is counted in the statistics.
  */
 void goalloc_kfree(const void *p)
@@ -206,7 +253,9 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kfree, GOALLOC_NS);
  * Zeroes all goalloc_ksize() bytes with memzero_explicit() first, once @p
  * is known to be a live object: a refused free wipes nothing.
  *
- * Context: Any context but NMI.
+ * Context: Any context. From NMI the free is queued and carried out by an
+ *	irq_work on the same CPU (with 32 already queued there, refused and
+ *	counted as ``nmi``).
  * Return: nothing; a refused call is counted in the statistics.
  */
 void goalloc_kfree_sensitive(const void *p)
@@ -226,14 +275,17 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kfree_sensitive, GOALLOC_NS);
  * A new size that still fits the object's usable size keeps the object,
  * shrinking included; otherwise a new object gets the old contents and
  * the old one is freed. @new_size 0 frees @p. A pointer goalloc did not
- * hand out is refused (counted as an invalid free) and kept.
+ * hand out is refused (counted as an invalid free) and kept. The memory
+ * is vmalloc memory, as goalloc_kmalloc()'s.
  *
- * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
+ *	blocking.
  * Return: the object; ZERO_SIZE_PTR for @new_size 0; %NULL on failure,
  * with @p untouched.
  */
 void *goalloc_krealloc(const void *p, size_t new_size, gfp_t gfp)
 {
+	bool tiny;
 	size_t ks;
 	void *n;
 
@@ -243,13 +295,17 @@ void *goalloc_krealloc(const void *p, size_t new_size, gfp_t gfp)
 	}
 	if (ZERO_OR_NULL_PTR(p))
 		return goalloc_kmalloc(new_size, gfp);
-	ks = ga_usable_size(p);
+	ks = ga_ksize(p, &tiny);
 	if (unlikely(!ks)) {
 		ga_free(p);	/* refuses it, counted and reported */
 		return NULL;
 	}
-	if (ks >= new_size)
+	if (ks >= new_size) {
+		/* The boundary moves; a tiny object's stays at its block's end. */
+		if (!tiny)
+			ga_kasan_set_size(p, new_size, ks);
 		return (void *)p;
+	}
 	n = goalloc_kmalloc(new_size, gfp);
 	if (n) {
 		memcpy(n, p, ks);
@@ -296,7 +352,8 @@ static unsigned int ga_cache_align(unsigned int size, unsigned int align, slab_f
  *
  * The cache's objects live in spans of its own, never shared with other
  * caches or with goalloc_kmalloc(); the span size follows Go's rule that
- * the unused tail is at most 1/8 of it.
+ * the unused tail is at most 1/8 of it. They are vmalloc memory, unlike
+ * kmem_cache objects: see goalloc_kmalloc().
  *
  * Context: Process context; sleeps.
  * Return: the cache, or %NULL for bad arguments or no memory.
@@ -420,6 +477,17 @@ static bool ga_cache_want_init(struct goalloc_cache *cache, gfp_t gfp)
 	return gfp & __GFP_ZERO;
 }
 
+/* A cache object about to be handed out: zeroed if wanted; valid to its size. */
+static void ga_cache_init_object(struct goalloc_cache *cache, void *p, gfp_t gfp)
+{
+	if (ga_cache_want_init(cache, gfp)) {
+		ga_kasan_unpoison(p, cache->central.elemsize);
+		memset(p, 0, cache->central.elemsize);
+	}
+	ga_kasan_set_size(p, cache->object_size, cache->central.elemsize);
+	kmemleak_alloc(p, cache->object_size, 1, gfp);
+}
+
 /**
  * goalloc_cache_alloc() - Allocate an object from a cache.
  * @cache: the cache
@@ -427,9 +495,11 @@ static bool ga_cache_want_init(struct goalloc_cache *cache, gfp_t gfp)
  *
  * The object is as its constructor (if any) left it, or as it was freed;
  * zeroed for __GFP_ZERO or init_on_alloc, which, as in SLUB, never wipes
- * the objects of a cache with a constructor.
+ * the objects of a cache with a constructor. The memory and the other
+ * @gfp flags are as goalloc_kmalloc()'s.
  *
- * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
+ *	blocking.
  * Return: the object, or %NULL (also for a %NULL @cache, refused).
  */
 void *goalloc_cache_alloc(struct goalloc_cache *cache, gfp_t gfp)
@@ -440,13 +510,14 @@ void *goalloc_cache_alloc(struct goalloc_cache *cache, gfp_t gfp)
 		ga_refuse_cache("an allocation");
 		return NULL;
 	}
+	if (unlikely(ga_gfp_zone_refused(gfp)))
+		return NULL;
 	p = ga_alloc_from(&cache->central, gfp);
 	if (unlikely(!p)) {
 		ga_alloc_failed(cache->object_size, gfp);
 		return NULL;
 	}
-	if (ga_cache_want_init(cache, gfp))
-		memset(p, 0, cache->central.elemsize);
+	ga_cache_init_object(cache, p, gfp);
 	return p;
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_cache_alloc, GOALLOC_NS);
@@ -456,7 +527,8 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_alloc, GOALLOC_NS);
  * @cache: the cache
  * @gfp: as for goalloc_kmalloc()
  *
- * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
+ *	blocking.
  * Return: the object, or %NULL (also for a %NULL @cache, refused).
  */
 void *goalloc_cache_zalloc(struct goalloc_cache *cache, gfp_t gfp)
@@ -474,7 +546,9 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_zalloc, GOALLOC_NS);
  * double, foreign and interior frees, and a %NULL @cache (the object
  * stays allocated).
  *
- * Context: Any context but NMI.
+ * Context: Any context. From NMI the free is queued and carried out by an
+ *	irq_work on the same CPU (with 32 already queued there, refused and
+ *	counted as ``nmi``).
  * Return: nothing; a refused call is counted in the statistics.
  */
 void goalloc_cache_free(struct goalloc_cache *cache, void *p)
@@ -497,8 +571,10 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_free, GOALLOC_NS);
  * @p: array that receives them
  *
  * All or nothing: if not all @nr can be had, those that were are freed.
+ * The memory and @gfp are as goalloc_kmalloc()'s.
  *
- * Context: Any context but NMI; sleeps only if @gfp allows blocking.
+ * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
+ *	blocking.
  * Return: @nr, or 0 on failure (also for a %NULL @cache, refused).
  */
 int goalloc_cache_alloc_bulk(struct goalloc_cache *cache, gfp_t gfp, size_t nr, void **p)
@@ -509,6 +585,8 @@ int goalloc_cache_alloc_bulk(struct goalloc_cache *cache, gfp_t gfp, size_t nr, 
 		ga_refuse_cache("a bulk allocation");
 		return 0;
 	}
+	if (unlikely(ga_gfp_zone_refused(gfp)))
+		return 0;
 	got = ga_alloc_bulk_from(&cache->central, gfp, nr, p);
 	if (unlikely(got < nr)) {
 		for (i = 0; i < got; i++)
@@ -516,9 +594,8 @@ int goalloc_cache_alloc_bulk(struct goalloc_cache *cache, gfp_t gfp, size_t nr, 
 		ga_alloc_failed(cache->object_size, gfp);
 		return 0;
 	}
-	if (ga_cache_want_init(cache, gfp))
-		for (i = 0; i < nr; i++)
-			memset(p[i], 0, cache->central.elemsize);
+	for (i = 0; i < nr; i++)
+		ga_cache_init_object(cache, p[i], gfp);
 	return nr;
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_cache_alloc_bulk, GOALLOC_NS);
@@ -532,7 +609,9 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_alloc_bulk, GOALLOC_NS);
  * Each object as for goalloc_cache_free(); a %NULL @cache refuses the
  * whole call.
  *
- * Context: Any context but NMI.
+ * Context: Any context. From NMI the free is queued and carried out by an
+ *	irq_work on the same CPU (with 32 already queued there, refused and
+ *	counted as ``nmi``).
  * Return: nothing; a refused call is counted in the statistics.
  */
 void goalloc_cache_free_bulk(struct goalloc_cache *cache, size_t nr, void **p)
@@ -683,10 +762,11 @@ static void ga_stats_classes(struct seq_file *m)
 
 static void ga_stats_heap(struct seq_file *m)
 {
-	unsigned long mapped, free_pages, largest;
+	unsigned long mapped, free_pages, largest, low, high;
 	struct ga_heap_stats st;
 
 	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
+	ga_heap_headroom(&ga.heap, &low, &high);
 	seq_puts(m, "\nheap\n");
 	seq_printf(m, "arena_chunks %lu\n", mapped / GA_CHUNK_BYTES);
 	seq_printf(m, "mapped_bytes %lu\n", mapped);
@@ -698,6 +778,10 @@ static void ga_stats_heap(struct seq_file *m)
 	seq_printf(m, "grows %lu\n", st.grows);
 	seq_printf(m, "grow_failures %lu\n", st.grow_failures);
 	seq_printf(m, "returned_chunks %lu\n", st.returned_chunks);
+	seq_printf(m, "headroom_low_pages %lu\n", low);
+	seq_printf(m, "headroom_high_pages %lu\n", high);
+	seq_printf(m, "background_grows %lu\n", st.bg_grows);
+	seq_printf(m, "nogrow_span_failures %lu\n", st.nogrow_fails);
 }
 
 /* Tiny objects, and the blocks CPUs still pack into (in use, no object). */
@@ -724,9 +808,9 @@ static void ga_stats_cpus(struct seq_file *m)
 {
 	int cpu;
 
-	seq_printf(m, "\n%-4s %7s %12s %4s %10s %10s %8s %12s %11s\n", "cpu", "spans",
+	seq_printf(m, "\n%-4s %7s %12s %4s %10s %10s %8s %12s %11s %9s\n", "cpu", "spans",
 		   "span_bytes", "tiny", "allocs", "frees", "nested", "large_allocs",
-		   "large_frees");
+		   "large_frees", "nmi_frees");
 	for_each_possible_cpu(cpu) {
 		struct ga_mcache *c = per_cpu_ptr(ga.mcache, cpu);
 		unsigned long spans = 0, bytes = 0, allocs = 0, frees = 0;
@@ -742,10 +826,10 @@ static void ga_stats_cpus(struct seq_file *m)
 			allocs += READ_ONCE(c->stats.nalloc[i]);
 			frees += READ_ONCE(c->stats.nfree[i]);
 		}
-		seq_printf(m, "%-4d %7lu %12lu %4d %10lu %10lu %8lu %12lu %11lu\n", cpu, spans,
-			   bytes, READ_ONCE(c->tiny) ? 1 : 0, allocs, frees,
+		seq_printf(m, "%-4d %7lu %12lu %4d %10lu %10lu %8lu %12lu %11lu %9lu\n", cpu,
+			   spans, bytes, READ_ONCE(c->tiny) ? 1 : 0, allocs, frees,
 			   READ_ONCE(c->stats.nested_allocs), READ_ONCE(c->stats.large_allocs),
-			   READ_ONCE(c->stats.large_frees));
+			   READ_ONCE(c->stats.large_frees), READ_ONCE(c->stats.nmi_frees));
 	}
 }
 
@@ -782,6 +866,8 @@ static int ga_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "interior_free %ld\n", atomic_long_read(&e->interior_free));
 	seq_printf(m, "alloc_fail %ld\n", atomic_long_read(&e->alloc_fail));
 	seq_printf(m, "alloc_fail_reported %ld\n", atomic_long_read(&e->alloc_fail_reported));
+	seq_printf(m, "alloc_fail_atomic %ld\n", atomic_long_read(&e->alloc_fail_atomic));
+	seq_printf(m, "bad_gfp_zone %ld\n", atomic_long_read(&e->bad_gfp_zone));
 	seq_printf(m, "cache_leaks %lu\n", leaks);
 	seq_printf(m, "bad_cache %ld\n", atomic_long_read(&e->bad_cache));
 	seq_printf(m, "nmi %ld\n", atomic_long_read(&e->nmi));
@@ -1000,6 +1086,8 @@ static int __init goalloc_init(void)
 		pr_err("cannot set up a %lu-byte arena: %d\n", arena_size, ret);
 		return ret;
 	}
+	/* Atomic callers of the global heap get background growth. */
+	ga.heap.headroom = true;
 	ga.mcache = alloc_percpu_gfp(struct ga_mcache, GFP_KERNEL | __GFP_NOWARN);
 	if (!ga.mcache) {
 		pr_err("cannot set up the per-CPU caches: %d\n", -ENOMEM);
@@ -1058,6 +1146,9 @@ static void ga_release_all(void)
 	unsigned int i;
 	int cpu;
 
+	/* No NMI user is left: let each CPU finish the frees they queued. */
+	for_each_possible_cpu(cpu)
+		ga_mcache_nmi_sync(cpu);
 	spin_lock(&ga.caches_lock);
 	for_each_possible_cpu(cpu)
 		ga_mcache_flush(cpu);
@@ -1077,8 +1168,10 @@ static void ga_release_all(void)
 	list_for_each_entry_safe(cache, next, &gone, node)
 		ga_cache_free_struct(cache);
 	live += ga.heap.stats.large_spans;
-	if (live)
+	if (live) {
 		pr_warn("%lu objects still allocated at unload; their memory is freed\n", live);
+		ga_heap_forget_objects(&ga.heap);
+	}
 }
 
 static void __exit goalloc_exit(void)

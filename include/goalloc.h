@@ -5,7 +5,8 @@
  * Link against goalloc's exports with MODULE_IMPORT_NS(GOALLOC_NS) and
  * build with goalloc's Module.symvers. Allocation and free may be called
  * from any context kmalloc() allows with GFP_ATOMIC (process, softirq,
- * hardirq), except NMI; only gfp flags that allow blocking sleep, to grow
+ * hardirq); from NMI, allocation returns NULL and a free is carried out
+ * later by an irq_work. Only gfp flags that allow blocking sleep, to grow
  * the heap. goalloc_cache_create() and goalloc_cache_destroy() sleep.
  * The kernel-doc of each function is in goalloc_main.c.
  */

@@ -13,6 +13,7 @@
 #include <linux/list.h>
 #include <linux/workqueue.h>
 #include <linux/gfp.h>
+#include <linux/irq_work.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -240,6 +241,8 @@ struct ga_heap_stats {
 	unsigned long large_pages;
 	unsigned long pages_inuse;
 	unsigned long returned_chunks;	/* chunks of regions given back */
+	unsigned long bg_grows;		/* growths by the headroom work */
+	unsigned long nogrow_fails;	/* spans refused to callers that may not grow */
 };
 
 struct ga_region;
@@ -272,11 +275,20 @@ struct ga_heap {
 	struct delayed_work reclaim_work;
 	unsigned long reclaim_delay;	/* jiffies a region stays free first */
 
+	/* headroom: background growth for callers that cannot grow the heap */
+	struct work_struct grow_work;
+	bool headroom;			/* on for the global heap */
+	unsigned long window_start;	/* jiffies: the rate window began */
+	unsigned long window_pages;	/* pages taken in it so far */
+	unsigned long rate_pages;	/* pages per window, decayed */
+
 	struct ga_heap_stats stats;
 };
 
 int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max_bytes);
 void ga_heap_destroy(struct ga_heap *h);
+void ga_heap_forget_objects(struct ga_heap *h);
+void ga_heap_headroom(struct ga_heap *h, unsigned long *low, unsigned long *high);
 struct ga_span *ga_heap_alloc_span(struct ga_heap *h, unsigned long npages, u8 state,
 				   u8 spanclass, gfp_t gfp);
 struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npages,
@@ -412,6 +424,18 @@ struct ga_mcache_stats {
 	unsigned long nested_allocs;	/* interrupts that found the cache busy */
 	unsigned long large_allocs;
 	unsigned long large_frees;
+	unsigned long nmi_frees;	/* frees from NMI, carried out later */
+};
+
+/*
+ * A free from NMI context, which may not take a lock: queued in its CPU's
+ * ring by the NMI and carried out by an irq_work on that CPU.
+ */
+#define GA_NMI_RING		32
+struct ga_nmi_free {
+	const void *p;
+	struct ga_mcentral *central;	/* as for ga_free_in(), or NULL */
+	bool sensitive;
 };
 
 /*
@@ -426,12 +450,18 @@ struct ga_mcache {
 	struct ga_span *tiny_span;	/* its span */
 	unsigned int tinyoffset;
 	struct ga_mcache_stats stats;
+	/* one producer (NMI), one consumer (irq_work), both on this CPU */
+	struct ga_nmi_free nmi_ring[GA_NMI_RING];
+	unsigned int nmi_head;		/* written by NMI only */
+	unsigned int nmi_tail;		/* written by the drain only */
+	struct irq_work nmi_work;
 };
 
 /* Go's emptymspan: a span with no objects, so the first use refills. */
 extern struct ga_span ga_emptyspan;
 
 void ga_mcache_init(struct ga_mcache *c);
+void ga_mcache_nmi_sync(int cpu);
 void ga_mcache_flush(int cpu);
 void ga_slot_flush(struct ga_mcentral *central, int cpu);
 void *ga_malloc(size_t size, gfp_t gfp);
@@ -445,6 +475,7 @@ void ga_free_in(struct ga_mcentral *central, const void *p);
 void ga_sweep_refused(struct ga_span *s, unsigned int n);
 void ga_refuse_nmi(void);
 size_t ga_usable_size(const void *p);
+size_t ga_ksize(const void *p, bool *tiny);
 int ga_drain_all(void);
 unsigned int ga_size_class(size_t size);
 
@@ -458,6 +489,8 @@ struct ga_errors {
 	atomic_long_t interior_free;	/* inside an object, not its start */
 	atomic_long_t alloc_fail;
 	atomic_long_t alloc_fail_reported;	/* those without __GFP_NOWARN */
+	atomic_long_t alloc_fail_atomic;	/* those whose gfp could not block */
+	atomic_long_t bad_gfp_zone;	/* GFP_DMA or GFP_DMA32, refused */
 	atomic_long_t bad_cache;	/* a NULL cache passed in */
 	atomic_long_t nmi;		/* calls from NMI, refused */
 };

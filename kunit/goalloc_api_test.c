@@ -192,7 +192,7 @@ static void api_kfree_sensitive(struct kunit *test)
 		KUNIT_ASSERT_GE(test, n, sizes[i]);
 		memset(p, 0xa7, n);
 		goalloc_kfree_sensitive(p);
-		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0, n), "size %zu", sizes[i]);
+		KUNIT_EXPECT_TRUE_MSG(test, freed_bytes_are(p, 0, n), "size %zu", sizes[i]);
 		goalloc_kfree(keep);
 		migrate_enable();
 	}
@@ -210,12 +210,12 @@ static void api_kfree_sensitive_refused(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, keep);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	goalloc_kfree(p);
-	memset(p, 0x6b, 700);	/* a free slot: what a stale writer leaves */
+	fill_freed(p, 0x6b, 700);	/* a free slot: what a stale writer leaves */
 	expect_reports_begin("double free");
 	goalloc_kfree_sensitive(p);
 	expect_reports_end();
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.double_free) - dbl0, 1L);
-	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x6b, 700));
+	KUNIT_EXPECT_TRUE(test, freed_bytes_are(p, 0x6b, 700));
 	goalloc_kfree(keep);
 	migrate_enable();
 }
@@ -346,12 +346,101 @@ static void api_init_on_free(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	memset(p, 0x77, 300);
 	goalloc_kfree(p);
-	if (want_init_on_free())
-		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 300));
-	else
-		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x77, 300));
+	KUNIT_EXPECT_TRUE(test, freed_bytes_are(p, want_init_on_free() ? 0 : 0x77, 300));
 	goalloc_kfree(keep);
 	migrate_enable();
+}
+
+static void fill_a5(void *p)
+{
+	memset(p, 0xa5, 1000);
+}
+
+struct reuse_range {
+	unsigned long lo[64], hi[64];
+	int n;
+};
+
+static void reuse_note(struct reuse_range *r, const void *p)
+{
+	struct ga_span *s = ga_span_of(&ga.heap, p);
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < r->n; i++)
+		if (r->lo[i] == s->base)
+			return;
+	if (r->n < ARRAY_SIZE(r->lo)) {
+		r->lo[r->n] = s->base;
+		r->hi[r->n++] = s->base + ga_span_bytes(s);
+	}
+}
+
+static bool reuse_in(struct reuse_range *r, const void *p)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if ((unsigned long)p >= r->lo[i] && (unsigned long)p < r->hi[i])
+			return true;
+	return false;
+}
+
+/*
+ * Memory one class or cache gave back to the heap, now another's: with
+ * init_on_alloc or init_on_free it comes back zeroed, all its usable
+ * bytes, even where a constructed cache (never wiped on free) had it.
+ */
+static void api_policy_reused_memory(struct kunit *test)
+{
+	bool zeroed = want_init_on_alloc(GFP_KERNEL) || want_init_on_free();
+	struct reuse_range *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct goalloc_cache *ctor = goalloc_cache_create("reuse_ctor", 1000, 0, 0, fill_a5);
+	void **objs = kunit_kcalloc(test, 200, sizeof(void *), GFP_KERNEL);
+	int i, reused = 0, dirty = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_NOT_NULL(test, ctor);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	/* A constructed cache's spans and a kmalloc class's, filled, freed. */
+	for (i = 0; i < 200; i++) {
+		objs[i] = i % 2 ? goalloc_cache_alloc(ctor, GFP_KERNEL) :
+				  goalloc_kmalloc(3000, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		if (!(i % 2))
+			memset(objs[i], 0x5a, 3000);
+		reuse_note(r, objs[i]);
+	}
+	for (i = 0; i < 200; i++) {
+		if (i % 2)
+			goalloc_cache_free(ctor, objs[i]);
+		else
+			goalloc_kfree(objs[i]);
+	}
+	goalloc_cache_destroy(ctor);
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+
+	/* Another class takes the pages (first fit: the freed ones). */
+	for (i = 0; i < 200; i++) {
+		u8 *p = goalloc_kmalloc(1500, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		objs[i] = p;
+		if (!reuse_in(r, p))
+			continue;
+		reused++;
+		if (memchr_inv(p, 0, goalloc_ksize(p)))
+			dirty++;
+	}
+	for (i = 0; i < 200; i++)
+		goalloc_kfree(objs[i]);
+	KUNIT_EXPECT_GT_MSG(test, reused, 0, "no object reused the freed spans");
+	if (zeroed)
+		KUNIT_EXPECT_EQ(test, dirty, 0);
+	kunit_info(test, "note: init_on_alloc %d init_on_free %d: %d objects on reused memory, %d not zeroed\n",
+		   want_init_on_alloc(GFP_KERNEL), want_init_on_free(), reused, dirty);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -662,6 +751,7 @@ static struct kunit_case api_cases[] = {
 	KUNIT_CASE(api_policy_as_booted),
 	KUNIT_CASE(api_init_on_alloc),
 	KUNIT_CASE(api_init_on_free),
+	KUNIT_CASE(api_policy_reused_memory),
 	KUNIT_CASE(cache_ctor),
 	KUNIT_CASE(cache_isolation),
 	KUNIT_CASE(cache_span_geometry),
@@ -990,33 +1080,86 @@ static void bad_cache_names(struct kunit *test)
 	goalloc_cache_destroy(c);
 }
 
-/* Calls from NMI context: refused and counted; the heap is not touched. */
+/* GFP_DMA and GFP_DMA32 are refused by every allocating function. */
+static void bad_gfp_flags(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_bad_gfp", 64, 0, 0, NULL);
+	long zone0 = counter(&ga.errors.bad_gfp_zone);
+	struct bad_counts c0;
+	void *bulk[4], *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = goalloc_kmalloc(10, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	c0 = bad_now();
+	expect_reports_begin("allocations for a DMA zone");
+	KUNIT_EXPECT_NULL(test, goalloc_kmalloc(64, GFP_KERNEL | GFP_DMA));
+	KUNIT_EXPECT_NULL(test, goalloc_kzalloc(64, GFP_KERNEL | GFP_DMA32));
+	KUNIT_EXPECT_NULL(test, goalloc_kcalloc(4, 16, GFP_ATOMIC | GFP_DMA));
+	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_tiny(4, GFP_KERNEL | GFP_DMA32));
+	KUNIT_EXPECT_NULL(test, goalloc_cache_alloc(c, GFP_KERNEL | GFP_DMA));
+	KUNIT_EXPECT_NULL(test, goalloc_cache_zalloc(c, GFP_ATOMIC | GFP_DMA32));
+	KUNIT_EXPECT_EQ(test, goalloc_cache_alloc_bulk(c, GFP_KERNEL | GFP_DMA32, 4, bulk), 0);
+	/* A krealloc that needs a new object keeps the old one. */
+	KUNIT_EXPECT_NULL(test, goalloc_krealloc(p, 5000, GFP_KERNEL | GFP_DMA));
+	expect_reports_end();
+	KUNIT_EXPECT_EQ(test, counter(&ga.errors.bad_gfp_zone) - zone0, 8L);
+	expect_counts(test, c0, (struct bad_counts){});
+	KUNIT_EXPECT_EQ(test, goalloc_ksize(p), (size_t)16);
+	goalloc_kfree(p);
+	goalloc_cache_destroy(c);
+}
+
+/*
+ * Calls from NMI context: allocations refused and counted; frees queued
+ * and carried out by an irq_work on the CPU, but those past its ring's 32
+ * entries, refused and counted, whose objects stay allocated.
+ */
+#define NMI_EXTRA	GA_NMI_RING
+
 static struct {
 	atomic_t state;		/* 1: armed, 2: ran */
 	bool in_nmi;
+	int cpu;
 	struct goalloc_cache *cache;
-	void *obj, *cobj, *got[3];
+	void *obj, *cobj, *got[3], *extra[NMI_EXTRA];
 	size_t ksize;
 } bad_nmi;
 
 static int bad_nmi_handler(unsigned int type, struct pt_regs *regs)
 {
+	int i;
+
 	if (atomic_cmpxchg(&bad_nmi.state, 1, 2) != 1)
 		return NMI_DONE;
 	bad_nmi.in_nmi = in_nmi();
+	bad_nmi.cpu = smp_processor_id();
 	bad_nmi.got[0] = goalloc_kmalloc(64, GFP_ATOMIC);
 	bad_nmi.got[1] = goalloc_kmalloc_tiny(3, GFP_ATOMIC);
 	bad_nmi.got[2] = goalloc_cache_alloc(bad_nmi.cache, GFP_ATOMIC);
 	goalloc_kfree(bad_nmi.obj);
 	goalloc_cache_free(bad_nmi.cache, bad_nmi.cobj);
+	/* Queued, not yet freed. */
 	bad_nmi.ksize = goalloc_ksize(bad_nmi.obj);
+	for (i = 0; i < NMI_EXTRA; i++)
+		goalloc_kfree_sensitive(bad_nmi.extra[i]);
 	return NMI_HANDLED;
+}
+
+static unsigned long nmi_frees_now(void)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(ga.mcache, cpu)->stats.nmi_frees);
+	return n;
 }
 
 static void bad_nmi_calls(struct kunit *test)
 {
+	unsigned long deadline, done0;
 	struct bad_counts c0;
-	unsigned long deadline;
 	unsigned int i;
 
 	bad_nmi.cache = goalloc_cache_create("ga_test_bad_nmi", 64, 0, 0, NULL);
@@ -1025,13 +1168,19 @@ static void bad_nmi_calls(struct kunit *test)
 	bad_nmi.cobj = goalloc_cache_alloc(bad_nmi.cache, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, bad_nmi.obj);
 	KUNIT_ASSERT_NOT_NULL(test, bad_nmi.cobj);
+	for (i = 0; i < NMI_EXTRA; i++) {
+		bad_nmi.extra[i] = goalloc_kmalloc(32, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, bad_nmi.extra[i]);
+	}
 	KUNIT_ASSERT_EQ(test, register_nmi_handler(NMI_LOCAL, bad_nmi_handler, 0, "ga_test"), 0);
 	c0 = bad_now();
+	done0 = nmi_frees_now();
 	expect_reports_begin("calls from NMI context");
 	atomic_set(&bad_nmi.state, 1);
 	apic->send_IPI_self(NMI_VECTOR);
 	deadline = jiffies + 5 * HZ;
-	while (atomic_read(&bad_nmi.state) != 2 && time_before(jiffies, deadline))
+	while ((atomic_read(&bad_nmi.state) != 2 || nmi_frees_now() - done0 < GA_NMI_RING) &&
+	       time_before(jiffies, deadline))
 		usleep_range(500, 1000);
 	expect_reports_end();
 	unregister_nmi_handler(NMI_LOCAL, "ga_test");
@@ -1039,12 +1188,29 @@ static void bad_nmi_calls(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bad_nmi.in_nmi);
 	for (i = 0; i < ARRAY_SIZE(bad_nmi.got); i++)
 		KUNIT_EXPECT_NULL(test, bad_nmi.got[i]);
+	/* Three allocations and the two frees the ring had no room for. */
 	expect_counts(test, c0, (struct bad_counts){ .nmi = 5 });
-	/* The objects the NMI tried to free are still allocated. */
+	KUNIT_EXPECT_EQ(test, nmi_frees_now() - done0, (unsigned long)GA_NMI_RING);
 	KUNIT_EXPECT_EQ(test, bad_nmi.ksize, (size_t)208);
+
+	/* The queued ones were freed: freeing them again is a double free. */
+	c0 = bad_now();
+	expect_reports_begin("double frees of objects an NMI freed");
 	goalloc_kfree(bad_nmi.obj);
 	goalloc_cache_free(bad_nmi.cache, bad_nmi.cobj);
-	expect_counts(test, c0, (struct bad_counts){ .nmi = 5 });
+	for (i = 0; i < GA_NMI_RING - 2; i++)
+		goalloc_kfree(bad_nmi.extra[i]);
+	expect_reports_end();
+	expect_counts(test, c0, (struct bad_counts){ .dbl = GA_NMI_RING });
+	/* The refused ones are still allocated. */
+	c0 = bad_now();
+	for (i = GA_NMI_RING - 2; i < NMI_EXTRA; i++) {
+		KUNIT_EXPECT_EQ(test, goalloc_ksize(bad_nmi.extra[i]), (size_t)32);
+		goalloc_kfree(bad_nmi.extra[i]);
+	}
+	expect_counts(test, c0, (struct bad_counts){});
+	kunit_info(test, "note: an NMI on CPU %d: 3 allocations refused, %d frees queued and carried out by its irq_work, %d refused\n",
+		   bad_nmi.cpu, GA_NMI_RING, NMI_EXTRA + 2 - GA_NMI_RING);
 	goalloc_cache_destroy(bad_nmi.cache);
 }
 
@@ -1058,6 +1224,7 @@ static struct kunit_case badinput_cases[] = {
 	KUNIT_CASE(bad_wrong_cache),
 	KUNIT_CASE(bad_null_cache),
 	KUNIT_CASE(bad_cache_names),
+	KUNIT_CASE(bad_gfp_flags),
 	KUNIT_CASE(bad_nmi_calls),
 	{}
 };

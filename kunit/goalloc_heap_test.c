@@ -21,6 +21,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/irq_work.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -30,11 +31,14 @@
 #include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/timer.h>
 #include <linux/vmalloc.h>
 
+#include "goalloc.h"
 #include "goalloc_internal.h"
 #include "goalloc_test.h"
 
+MODULE_IMPORT_NS(GOALLOC_NS);
 MODULE_IMPORT_NS(GOALLOC_KUNIT_NS);
 
 #define NOFIT	(~0U)
@@ -1416,6 +1420,122 @@ static void heap_global_init_state(struct kunit *test)
 	}
 }
 
+/*
+ * Headroom: a hard-interrupt user (hrtimer) and a softirq user (timer) take
+ * a working set four times the initial arena with GFP_ATOMIC while the
+ * test thread keeps allocating and freeing on the same CPU. Only the
+ * background growth can make room for them: no allocation may fail.
+ */
+struct headroom_run {
+	struct hrtimer hr;
+	struct timer_list tl;
+	void **hard, **soft;
+	unsigned int nhard, nsoft, want_hard, want_soft;
+	unsigned int hard_fails, soft_fails;
+};
+
+#define HEADROOM_HARD_SIZE	SZ_64K
+#define HEADROOM_SOFT_SIZE	SZ_8K
+
+static enum hrtimer_restart headroom_hard(struct hrtimer *hr)
+{
+	struct headroom_run *r = container_of(hr, struct headroom_run, hr);
+	void *p;
+
+	if (r->nhard >= r->want_hard)
+		return HRTIMER_NORESTART;
+	p = goalloc_kmalloc(HEADROOM_HARD_SIZE, GFP_ATOMIC | __GFP_NOWARN);
+	if (p) {
+		memset(p, 0x48, 64);
+		r->hard[r->nhard++] = p;
+	} else {
+		r->hard_fails++;
+	}
+	hrtimer_forward_now(hr, ns_to_ktime(NSEC_PER_MSEC));
+	return HRTIMER_RESTART;
+}
+
+static void headroom_soft(struct timer_list *tl)
+{
+	struct headroom_run *r = from_timer(r, tl, tl);
+	int i;
+
+	for (i = 0; i < 8 && r->nsoft < r->want_soft; i++) {
+		void *p = goalloc_kmalloc(HEADROOM_SOFT_SIZE, GFP_ATOMIC | __GFP_NOWARN);
+
+		if (!p) {
+			r->soft_fails++;
+			continue;
+		}
+		memset(p, 0x53, 64);
+		r->soft[r->nsoft++] = p;
+	}
+	if (r->nsoft < r->want_soft)
+		mod_timer(tl, jiffies + 1);
+}
+
+static void heap_atomic_headroom(struct kunit *test)
+{
+	struct headroom_run *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	unsigned long bg0, low, high, spins = 0;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_TRUE(test, ga.heap.headroom);
+	r->want_hard = 3 * ga.heap.arena_bytes / HEADROOM_HARD_SIZE;
+	r->want_soft = ga.heap.arena_bytes / HEADROOM_SOFT_SIZE;
+	KUNIT_ASSERT_LE(test, 4 * ga.heap.arena_bytes, ga.heap.max_bytes / 2);
+	r->hard = kunit_kcalloc(test, r->want_hard, sizeof(void *), GFP_KERNEL);
+	r->soft = kunit_kcalloc(test, r->want_soft, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->hard);
+	KUNIT_ASSERT_NOT_NULL(test, r->soft);
+	/* Start from the initial arena, nothing grown yet. */
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	ga_test_heap_settle();
+	bg0 = heap_stats(&ga.heap).st.bg_grows;
+
+	migrate_disable();
+	hrtimer_init(&r->hr, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	r->hr.function = headroom_hard;
+	timer_setup(&r->tl, headroom_soft, TIMER_PINNED);
+	hrtimer_start(&r->hr, ns_to_ktime(NSEC_PER_MSEC), HRTIMER_MODE_REL_PINNED_HARD);
+	mod_timer(&r->tl, jiffies + 1);
+	while (READ_ONCE(r->nhard) + READ_ONCE(r->hard_fails) < r->want_hard ||
+	       READ_ONCE(r->nsoft) < r->want_soft) {
+		void *p = goalloc_kmalloc(4096, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		memset(p, 0x50, 4096);
+		goalloc_kfree(p);
+		spins++;
+		cond_resched();
+		if (READ_ONCE(r->soft_fails) > r->want_soft)
+			break;
+	}
+	hrtimer_cancel(&r->hr);
+	del_timer_sync(&r->tl);
+	migrate_enable();
+
+	ga_heap_headroom(&ga.heap, &low, &high);
+	KUNIT_EXPECT_EQ(test, r->hard_fails, 0U);
+	KUNIT_EXPECT_EQ(test, r->soft_fails, 0U);
+	KUNIT_EXPECT_GT(test, heap_stats(&ga.heap).st.bg_grows, bg0);
+	kunit_info(test, "note: %u hardirq and %u softirq GFP_ATOMIC allocations (%lu MiB, %lu times the arena), %u and %u failed, %lu background growths, %lu process allocations meanwhile, watermarks now %lu/%lu pages\n",
+		   r->nhard, r->nsoft,
+		   ((unsigned long)r->nhard * HEADROOM_HARD_SIZE +
+		    (unsigned long)r->nsoft * HEADROOM_SOFT_SIZE) >> 20,
+		   ((unsigned long)r->nhard * HEADROOM_HARD_SIZE +
+		    (unsigned long)r->nsoft * HEADROOM_SOFT_SIZE) / ga.heap.arena_bytes,
+		   r->hard_fails, r->soft_fails, heap_stats(&ga.heap).st.bg_grows - bg0, spins,
+		   low, high);
+	for (i = 0; i < r->nhard; i++)
+		goalloc_kfree(r->hard[i]);
+	for (i = 0; i < r->nsoft; i++)
+		goalloc_kfree(r->soft[i]);
+	KUNIT_EXPECT_EQ(test, ga_drain_all(), 0);
+	ga_test_heap_settle();
+}
+
 static struct kunit_case heap_cases[] = {
 	KUNIT_CASE_PARAM(heap_init_rejects_bad_sizes, bad_init_gen_params),
 	KUNIT_CASE(heap_span_basic),
@@ -1433,6 +1553,7 @@ static struct kunit_case heap_cases[] = {
 	KUNIT_CASE(heap_irq_context),
 	KUNIT_CASE(heap_two_cpus),
 	KUNIT_CASE(heap_global_init_state),
+	KUNIT_CASE(heap_atomic_headroom),
 	{}
 };
 

@@ -12,6 +12,7 @@
 #include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/kasan.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -27,6 +28,33 @@ static inline unsigned long ga_test_pages_inuse(void)
 
 	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
 	return st.pages_inuse;
+}
+
+/*
+ * The global heap with no growth under way and every wholly free region
+ * returned: background growth (the headroom) may still be adding one
+ * that the last allocations asked for.
+ */
+static inline void ga_test_heap_settle(void)
+{
+	flush_work(&ga.heap.grow_work);
+	ga_heap_reclaim(&ga.heap);
+}
+
+/*
+ * Background growth on or off, for a test that measures the global heap's
+ * free runs: off, nothing grows behind its back, and regions grown before
+ * are returned. ga_test_exit() turns it on again.
+ */
+static inline void ga_test_headroom(bool on)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ga.heap.lock, flags);
+	ga.heap.headroom = on;
+	spin_unlock_irqrestore(&ga.heap.lock, flags);
+	if (!on)
+		ga_test_heap_settle();
 }
 
 /* goalloc's refusal counters, to compare before and after. */
@@ -233,6 +261,51 @@ static inline void expect_reports_end(void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* KASAN's KUnit hook                                                     */
+
+#if IS_ENABLED(CONFIG_KASAN_KUNIT_TEST)
+/*
+ * mm/kasan/kasan.h, which a module cannot include, declares these for
+ * KASAN's own tests: the exports that make every report print (not only
+ * the first), and what the "kasan_status" resource of the running test
+ * points to, which KASAN sets on each report.
+ */
+bool kasan_save_enable_multi_shot(void);
+void kasan_restore_multi_shot(bool enabled);
+
+struct kunit_kasan_status {
+	bool report_found;
+	bool sync_fault;
+};
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Freed memory a test looks at on purpose                                */
+
+/*
+ * goalloc makes freed objects invalid for KASAN (include/goalloc_kasan.h);
+ * a test that checks what a free did to the bytes (init_on_free's wipe, a
+ * refused free that must not write) reads them with KASAN's reports off.
+ */
+static inline bool freed_bytes_are(const void *p, int c, size_t n)
+{
+	bool same;
+
+	kasan_disable_current();
+	same = !memchr_inv(p, c, n);
+	kasan_enable_current();
+	return same;
+}
+
+/* Write into a free slot, as a stale writer would. */
+static inline void fill_freed(void *p, int c, size_t n)
+{
+	kasan_disable_current();
+	memset(p, c, n);
+	kasan_enable_current();
+}
+
+/* ---------------------------------------------------------------------- */
 /* After every test                                                       */
 
 #define GA_TEST_VERIFY_BUF	8192
@@ -260,6 +333,7 @@ static inline void ga_test_verify(struct kunit *test)
 static inline void ga_test_exit(struct kunit *test)
 {
 	hook_clear();
+	ga_test_headroom(true);
 	ga_test_verify(test);
 }
 

@@ -874,7 +874,7 @@ static int torture_suite_init(struct kunit_suite *suite)
 	/* The heap as it was: the end of the run wants it back so. */
 	if (ga_drain_all())
 		goto fail;
-	ga_heap_reclaim(&ga.heap);
+	ga_test_heap_settle();
 	t->mapped0 = ga.heap.mapped_bytes;
 	t->pages0 = ga_test_pages_inuse();
 	for_each_online_cpu(cpu) {
@@ -1061,7 +1061,7 @@ static void torture_end(struct kunit *test)
 	/* Everything back: the caches empty, the heap as at the start. */
 	KUNIT_EXPECT_EQ(test, stats_value(test, "cache_leaks"), 0UL);
 	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	ga_heap_reclaim(&ga.heap);
+	ga_test_heap_settle();
 	ga_test_verify(test);
 	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
 	KUNIT_EXPECT_EQ(test, st.pages_inuse, t->pages0);

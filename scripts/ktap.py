@@ -12,8 +12,9 @@ and ran every case it planned, the modules loaded and unloaded, the heap
 verified intact after each module, the run finished (no hang, no
 crash), the kernel console shows no report of any kind the scan knows
 (BUG, WARNING, Oops, KASAN, KCSAN, lockdep, UBSAN, stalls, lockups, hung
-tasks, list or object debugging), goalloc printed no report outside a
-test's expect-begin/expect-end markers, the kernel can produce every
+tasks, list or object debugging) but the KASAN reports a test expects
+(between its expect-begin/expect-end markers), goalloc printed no report
+outside a test's markers, the kernel can produce every
 report the scan looks for, and kmemleak's scan at the end found no leak.
 
 A skipped test fails the run unless kunit/allowed-skips lists it with a
@@ -71,6 +72,8 @@ GOALLOC_INFO = re.compile(r"^goalloc: (ready: |loading out-of-tree module taints
                           r"module verification failed)")
 EXPECT_BEGIN = re.compile(r"^goalloc-test: expect-begin (.*)")
 EXPECT_END = re.compile(r"^goalloc-test: expect-end")
+KASAN_REPORT = re.compile(r"^BUG: KASAN: ")
+RULE = re.compile(r"^={20,}$")
 
 
 class Suite:
@@ -116,6 +119,7 @@ class Results:
         self.errors = []
         self.done = False
         self.leaks = None        # None: no kmemleak scan in the log
+        self.leaks_off = False   # kmemleak was off in the guest
         self.verifies = []       # (after what, verdict lines)
 
 
@@ -141,6 +145,8 @@ def parse_results(path):
                 block[2].append(line.rstrip())
         elif text == "GOALLOC-KMEMLEAK":
             block = ("GOALLOC-KMEMLEAK", None, [])
+        elif text == "GOALLOC-KMEMLEAK-OFF":
+            r.leaks_off = True
         elif text.startswith("GOALLOC-VERIFY "):
             block = ("GOALLOC-VERIFY", text.split(None, 1)[1], [])
         elif text.startswith("GOALLOC-SUITE-END"):
@@ -207,11 +213,29 @@ def with_context(lines, found):
 
 
 def scan_console(path):
-    """Kernel reports of any kind the scan knows, with context."""
+    """Kernel reports of any kind the scan knows, with context.
+
+    A KASAN report that starts between a test's expect markers is the
+    test's (goalloc_kasan checks that each one it provokes came): its
+    lines, up to the rule that closes it, are not counted.
+    """
     lines, err = read_console(path)
     if err:
         return [err]
-    return with_context(lines, [i for i, l in enumerate(lines) if SPLAT.search(l)])
+    found, expecting, in_report = [], False, False
+    for i, raw in enumerate(lines):
+        text = TIMESTAMP.sub("", raw)
+        if in_report:
+            in_report = not RULE.match(text)
+        elif EXPECT_BEGIN.match(text):
+            expecting = True
+        elif EXPECT_END.match(text):
+            expecting = False
+        elif expecting and KASAN_REPORT.match(text):
+            in_report = True
+        elif SPLAT.search(raw):
+            found.append(i)
+    return with_context(lines, found)
 
 
 def scan_goalloc_reports(path):
@@ -267,6 +291,13 @@ def allowed_skips(path):
     except OSError:
         pass
     return allowed
+
+
+def kmemleak_off_asked(console):
+    """Did the boot's command line turn kmemleak off on purpose?"""
+    lines, _ = read_console(console)
+    return any("Kernel command line:" in l and re.search(r"\bkmemleak=off\b", l)
+               for l in lines)
 
 
 def own_leaks(lines):
@@ -401,8 +432,11 @@ def report_boot(results, console, expect, suffix, kernel, config, skips, counts)
     show("pass" if not missing else "fail", "kernel_can_report", missing)
     if kernel != "kasan":
         return
-    if r.leaks is None:
-        show("fail", "no_leaks", ["no kmemleak scan in the results"])
+    if r.leaks_off and kmemleak_off_asked(console):
+        print("    (no_leaks: kmemleak off in this boot, as its command line asks)")
+    elif r.leaks is None:
+        show("fail", "no_leaks", ["no kmemleak scan in the results" +
+                                  (": kmemleak was off" if r.leaks_off else "")])
     else:
         leaks = own_leaks(r.leaks)
         show("pass" if not leaks else "fail", "no_leaks", leaks[:60])

@@ -15,12 +15,15 @@
 #   params     kasan   2     the module parameter checks, with
 #                            no_debug_objects (its pool refills would
 #                            shift the fail-nth points from load to load)
-#   default    kasan   2     every suite but the torture;
+#   default    kasan   2     every suite but the torture and goalloc_kasan,
+#                            without kmemleak (kmemleak=off: tenfold cost);
 #                            init_on_alloc=0 init_on_free=0
 #   a1f0       kasan   2     the API suites with init_on_alloc=1
 #   a0f1       kasan   2     the API suites with init_on_free=1
 #   a1f1       kasan   2     the API suites with both
-#   torture    kasan   4     the torture, goalloc capped at 128 MiB
+#   kasan-a0f0 kasan   2     goalloc_kasan alone (its reports taint the
+#   kasan-a1f1 kasan   2     kernel and end lockdep), in both policies
+#   torture    kasan   4     the torture, goalloc capped at 128 MiB, no kmemleak
 #   kcsan      kcsan   4     the concurrency suites and the torture
 #
 # Every boot passes ga_policy=aXfY, which the API suite checks against the
@@ -129,24 +132,30 @@ policy() {	# init_on_alloc init_on_free
 	echo "init_on_alloc=$1 init_on_free=$2 ga_policy=a$1f$2"
 }
 
+# kmemleak tracks every object with its stack: it makes the object,
+# free-path and model suites and the torture ten times slower. Their boots
+# run without it; the params, API and debugger boots check for leaks.
+noleak=kmemleak=off
 torture_mod=goalloc_torture_test
 torture_cap="ga_goalloc=max_heap=128M"
-all_mods=$(for m in "${mod_of[@]}"; do echo "$m"; done | sort -u | grep -vx "$torture_mod" |
-	   tr '\n' ' ')
+kasan_mod=${mod_of[goalloc_kasan]}
+all_mods=$(for m in "${mod_of[@]}"; do echo "$m"; done | sort -u |
+	   grep -vx -e "$torture_mod" -e "$kasan_mod" | tr '\n' ' ')
 api_mod=${mod_of[goalloc_api]}
 kcsan_mods="${mod_of[goalloc_free]} ${mod_of[goalloc_heap]} $torture_mod"
 
 build kasan
 if [ -n "$torture" ]; then
 	timeout_s=$((torture * 60 + 900))
-	boot torture kasan 4 "$(policy 0 0) $torture_cap ga_torture_minutes=$torture" \
+	boot torture kasan 4 "$(policy 0 0) $torture_cap $noleak ga_torture_minutes=$torture" \
 		"$torture_mod" 0
 elif [ -n "$suite" ]; then
 	if [ "$suite" = goalloc_params ]; then
 		boot params kasan 2 "$(policy 0 0) no_debug_objects" "" 1
 	elif [ -n "${mod_of[$suite]:-}" ]; then
-		extra=
-		if [ "${mod_of[$suite]}" = "$torture_mod" ]; then extra=$torture_cap; fi
+		extra=$noleak
+		if [ "${mod_of[$suite]}" = "$torture_mod" ]; then extra="$torture_cap $noleak"; fi
+		if [ "${mod_of[$suite]}" = "$kasan_mod" ]; then extra=; fi
 		boot default kasan 4 "$(policy 0 0) $extra" "${mod_of[$suite]}" 0
 	else
 		echo "kunit: no suite '$suite' (have: goalloc_params ${!mod_of[*]})" >&2
@@ -154,11 +163,13 @@ elif [ -n "$suite" ]; then
 	fi
 else
 	boot params kasan 2 "$(policy 0 0) no_debug_objects" "" 1
-	boot default kasan 2 "$(policy 0 0)" "${all_mods% }" 0
+	boot default kasan 2 "$(policy 0 0) $noleak" "${all_mods% }" 0
 	boot a1f0 kasan 2 "$(policy 1 0)" "$api_mod" 0
 	boot a0f1 kasan 2 "$(policy 0 1)" "$api_mod" 0
 	boot a1f1 kasan 2 "$(policy 1 1)" "$api_mod" 0
-	boot torture kasan 4 "$(policy 0 0) $torture_cap" "$torture_mod" 0
+	boot kasan-a0f0 kasan 2 "$(policy 0 0)" "$kasan_mod" 0
+	boot kasan-a1f1 kasan 2 "$(policy 1 1)" "$kasan_mod" 0
+	boot torture kasan 4 "$(policy 0 0) $torture_cap $noleak" "$torture_mod" 0
 	build kcsan
 	boot kcsan kcsan 4 "$(policy 0 0) $torture_cap" "$kcsan_mods" 0
 fi

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goalloc's KASAN hooks: what of the heap a client may touch.
+ *
+ * On a kernel with generic KASAN (the shadow: one byte per 8-byte granule,
+ * 0 = all 8 bytes valid, 1..7 = that many leading bytes valid, anything
+ * else = none) goalloc keeps the shadow of its heap as SLUB keeps its
+ * slabs':
+ *
+ *  - heap pages no span uses: GA_KASAN_PAGE_FREE;
+ *  - a span the heap hands out: valid as a whole (goalloc_heap.c);
+ *  - a small span's free objects: GA_KASAN_FREE, its tail past the last
+ *    object: GA_KASAN_REDZONE (goalloc_central.c, once constructed);
+ *  - an allocated object: valid for exactly the bytes asked for (the last
+ *    granule byte-exact), GA_KASAN_REDZONE from there to its usable size;
+ *    goalloc_ksize() makes the whole usable size valid, as ksize() does;
+ *  - a tiny block: valid from its start to the end of the last object
+ *    packed into it, GA_KASAN_REDZONE after that; all GA_KASAN_FREE once
+ *    its last object is freed. The shadow can only say "the first n bytes
+ *    of a granule", so a freed tiny object whose block still holds others
+ *    stays valid, as do the padding bytes between objects.
+ *
+ * The values are the kernel's own (mm/kasan/kasan.h), so that a report
+ * names the bug as it would for a slab: "use-after-free" or
+ * "slab-out-of-bounds". goalloc itself reads and writes free memory only
+ * to wipe an object it frees, which it first makes valid again.
+ *
+ * A tiny block's shadow only ever widens while objects are packed into it
+ * (one byte store per granule), so a client reading its own tiny object
+ * on another CPU never sees it invalid. Every other shadow change is made
+ * by the only owner of the bytes: the allocating caller before it returns
+ * the object, the freeing caller before the free is published, the heap
+ * under its lock or before handing a span out.
+ *
+ * Without CONFIG_KASAN_GENERIC every hook compiles to nothing.
+ */
+#ifndef _GOALLOC_KASAN_H
+#define _GOALLOC_KASAN_H
+
+#include <linux/kasan.h>
+#include <linux/kasan-checks.h>
+#include <linux/types.h>
+
+#ifdef CONFIG_KASAN_GENERIC
+
+#define GA_KASAN_GRANULE	8UL
+#define GA_KASAN_PAGE_FREE	0xFF	/* KASAN_PAGE_FREE */
+#define GA_KASAN_REDZONE	0xFC	/* KASAN_SLAB_REDZONE */
+#define GA_KASAN_FREE		0xFB	/* KASAN_SLAB_FREE */
+
+/* Exported by mm/kasan/shadow.c; declared only in mm/kasan/kasan.h. */
+void kasan_poison(const void *addr, size_t size, u8 value, bool init);
+
+static inline u8 *ga_kasan_shadow(const void *p)
+{
+	return kasan_mem_to_shadow(p);
+}
+
+/* Mark @n bytes at granule-aligned @p (whole granules) with @value. */
+static inline void ga_kasan_poison(const void *p, size_t n, u8 value)
+{
+	kasan_poison(p, round_up(n, GA_KASAN_GRANULE), value, false);
+}
+
+/*
+ * Object @p of @usable bytes is valid for its first @size: byte-exact in
+ * the last granule, a redzone to @usable.
+ */
+static inline void ga_kasan_set_size(const void *p, size_t size, size_t usable)
+{
+	size_t valid = round_down(size, GA_KASAN_GRANULE);
+
+	kasan_poison(p, valid, 0, false);
+	if (usable > valid)
+		kasan_poison(p + valid, round_up(usable, GA_KASAN_GRANULE) - valid,
+			     GA_KASAN_REDZONE, false);
+	if (size % GA_KASAN_GRANULE)
+		*ga_kasan_shadow(p + valid) = size % GA_KASAN_GRANULE;
+}
+
+/* Make all @usable bytes of object @p valid (ksize(), a wipe). */
+static inline void ga_kasan_unpoison(const void *p, size_t usable)
+{
+	ga_kasan_poison(p, usable, 0);
+}
+
+/* Was object @p freed (or never handed out)? Its first granule says. */
+static inline bool ga_kasan_is_free(const void *p)
+{
+	return *ga_kasan_shadow(p) == GA_KASAN_FREE;
+}
+
+/*
+ * Tiny block @block holds objects up to byte @end (1..16): widen its
+ * valid prefix to there, one shadow byte per granule, never narrowing.
+ */
+static inline void ga_kasan_tiny_extend(unsigned long block, unsigned int end)
+{
+	u8 *sh = ga_kasan_shadow((void *)block);
+	unsigned int g;
+
+	for (g = 0; g * GA_KASAN_GRANULE < end; g++) {
+		unsigned int n = min_t(unsigned int, end - g * GA_KASAN_GRANULE,
+				       GA_KASAN_GRANULE);
+		u8 old = READ_ONCE(sh[g]);
+
+		/* 0 (all valid) is the widest; 1..7 widen upwards. */
+		if (old == 0 || (old < GA_KASAN_GRANULE && old >= n))
+			continue;
+		WRITE_ONCE(sh[g], n == GA_KASAN_GRANULE ? 0 : n);
+	}
+}
+
+/* Report (as KASAN does) and return false if @p is not valid memory. */
+static inline bool ga_kasan_check_live(const void *p)
+{
+	return kasan_check_read(p, 1);
+}
+
+#else /* !CONFIG_KASAN_GENERIC */
+
+#define GA_KASAN_PAGE_FREE	0
+#define GA_KASAN_REDZONE	0
+#define GA_KASAN_FREE		0
+
+static inline void ga_kasan_poison(const void *p, size_t n, u8 value) { }
+static inline void ga_kasan_set_size(const void *p, size_t size, size_t usable) { }
+static inline void ga_kasan_unpoison(const void *p, size_t usable) { }
+static inline bool ga_kasan_is_free(const void *p) { return false; }
+static inline void ga_kasan_tiny_extend(unsigned long block, unsigned int end) { }
+static inline bool ga_kasan_check_live(const void *p) { return true; }
+
+#endif /* CONFIG_KASAN_GENERIC */
+
+#endif /* _GOALLOC_KASAN_H */
