@@ -1012,7 +1012,7 @@ static bool ga_region_free(struct ga_heap *h, struct ga_region *r)
  * and half the rate before (fast up, slow down, halving for each idle
  * window), or the current window's pace if that is higher. Below
  * low = max(2 MiB, 2 windows at that rate, 1/8 of the pages in use) free
- * pages, a work item grows the heap to high = 2 * low, up to half the cap;
+ * pages, a work item grows the heap to high = 2 * low, up to 3/4 of the cap;
  * the delayed return of free regions leaves at least high free.
  */
 #define GA_HEADROOM_WINDOW	(HZ / 10 ?: 1)
@@ -1063,17 +1063,18 @@ void ga_heap_headroom(struct ga_heap *h, unsigned long *low, unsigned long *high
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_headroom);
 
 /*
- * Bytes the headroom may still grow: it never takes the heap past half
- * its cap, so that the rest is grown on demand, where a blocking request
+ * Bytes the headroom may still grow: it never takes the heap past three
+ * quarters of its cap, so that the rest is grown on demand, where a blocking request
  * for a long run needs it (regions grown ahead fill with spans of all
  * kinds, and their free pages need not lie in a run).
  */
 static unsigned long ga_headroom_room(struct ga_heap *h)
 {
 	unsigned long used = h->mapped_bytes + h->reserved_bytes;
+	unsigned long limit = h->max_bytes / 4 * 3;
 
 	lockdep_assert_held(&h->lock);
-	return used < h->max_bytes / 2 ? h->max_bytes / 2 - used : 0;
+	return used < limit ? limit - used : 0;
 }
 
 /* Under heap->lock, after taking @npages (0: a refused request): grow? */

@@ -1477,14 +1477,16 @@ static void headroom_soft(struct timer_list *tl)
 static void heap_atomic_headroom(struct kunit *test)
 {
 	struct headroom_run *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
-	unsigned long bg0, low, high, spins = 0;
+	unsigned long bg0, low, high, set, spins = 0;
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	KUNIT_ASSERT_TRUE(test, ga.heap.headroom);
-	r->want_hard = 3 * ga.heap.arena_bytes / HEADROOM_HARD_SIZE;
-	r->want_soft = ga.heap.arena_bytes / HEADROOM_SOFT_SIZE;
-	KUNIT_ASSERT_LE(test, 4 * ga.heap.arena_bytes, ga.heap.max_bytes / 2);
+	/* Four arenas' worth, within the 3/4 of the cap the headroom may use. */
+	set = min(4 * ga.heap.arena_bytes, ga.heap.max_bytes / 4 * 3 - 2 * ga.heap.arena_bytes);
+	KUNIT_ASSERT_GE(test, set, 3 * ga.heap.arena_bytes);
+	r->want_hard = set / 4 * 3 / HEADROOM_HARD_SIZE;
+	r->want_soft = set / 4 / HEADROOM_SOFT_SIZE;
 	r->hard = kunit_kcalloc(test, r->want_hard, sizeof(void *), GFP_KERNEL);
 	r->soft = kunit_kcalloc(test, r->want_soft, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, r->hard);
