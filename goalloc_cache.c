@@ -763,7 +763,7 @@ static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p, boo
 			ga_wipe(p, n, sensitive);
 	}
 	/* kmemleak knows it by its start: only a live object's, before the free. */
-	if (atomic_read(&s->tiny_refs[idx]) & bit)
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && (atomic_read(&s->tiny_refs[idx]) & bit))
 		kmemleak_free(p);
 	old = atomic_fetch_andnot(bit, &s->tiny_refs[idx]);
 	if (!(old & bit)) {
