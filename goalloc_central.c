@@ -50,7 +50,9 @@
  * ga_span_next_free_index() need exclusive access to the span's object
  * state: the owner with its mcache busy, or this lock.
  *
- * Lock order: mcentral->lock -> heap->lock.
+ * Lock order: mcentral->lock, then heap->lock if ever both; no path
+ * nests them today: an emptied span is retired under the mcentral lock
+ * and released to the heap after it is dropped (ga_central_release()).
  */
 
 #include <linux/atomic.h>
@@ -187,33 +189,48 @@ unsigned int ga_span_next_free_index(struct ga_span *s)
 }
 
 /*
- * An uncached span with no objects left goes back to the heap. Its pages
- * go now; its struct and bitmaps after an RCU grace period, because a
- * free that made the span empty may still be running on another CPU
- * (between its bit-set and its npending increment, say): frees run with
- * preemption disabled, so none still looks at the span afterwards.
+ * An uncached span with no objects left goes back to the heap, in two
+ * steps. Under the lock, ga_central_retire() takes it out of use: frees
+ * that load its state from then on refuse it, and it goes on the caller's
+ * @gone list. With no lock held, ga_central_release() wipes it if the
+ * policy asks and gives its pages back now, its struct and bitmaps after
+ * an RCU grace period, because a free that made the span empty may still
+ * be running on another CPU (between its bit-set and its npending
+ * increment, say): frees run with preemption disabled, so none still
+ * looks at the span afterwards. The verifier counts a retired span as in
+ * flight.
  */
-static void ga_central_release(struct ga_mcentral *c, struct ga_span *s)
+static void ga_central_retire(struct ga_mcentral *c, struct ga_span *s, struct list_head *gone)
 {
-	unsigned long from;
-
 	lockdep_assert_held(&c->lock);
 	WRITE_ONCE(s->where, GA_WHERE_NONE);
 	/* Frees that load the state from now on refuse the span. */
 	smp_store_release(&s->state, GA_SPAN_INIT);
-	/*
-	 * init_on_free: the heap's free pages hold zeroes, as the page
-	 * allocator's do under that policy, whichever class or cache takes
-	 * them next. Objects were wiped as they were freed, but for a
-	 * constructed cache's (SLUB wipes those only when their page goes
-	 * back to the page allocator, as here); the tail is wiped too.
-	 */
-	if (want_init_on_free()) {
-		from = c->ctor ? 0 : (unsigned long)s->nelems * s->elemsize;
-		ga_kasan_unpoison((void *)(s->base + from), ga_span_bytes(s) - from);
-		memset((void *)(s->base + from), 0, ga_span_bytes(s) - from);
+	list_add(&s->list, gone);
+}
+
+static void ga_central_release(struct ga_mcentral *c, struct list_head *gone)
+{
+	struct ga_span *s, *next;
+	unsigned long from;
+
+	list_for_each_entry_safe(s, next, gone, list) {
+		list_del(&s->list);
+		/*
+		 * init_on_free: the heap's free pages hold zeroes, as the
+		 * page allocator's do under that policy, whichever class or
+		 * cache takes them next. Objects were wiped as they were
+		 * freed, but for a constructed cache's (SLUB wipes those only
+		 * when their page goes back to the page allocator, as here);
+		 * the tail is wiped too.
+		 */
+		if (want_init_on_free()) {
+			from = c->ctor ? 0 : (unsigned long)s->nelems * s->elemsize;
+			ga_kasan_unpoison((void *)(s->base + from), ga_span_bytes(s) - from);
+			memset((void *)(s->base + from), 0, ga_span_bytes(s) - from);
+		}
+		ga_heap_free_span_rcu(c->heap, s);
 	}
-	ga_heap_free_span_rcu(c->heap, s);
 }
 
 /* Remote frees not swept yet; npending only approximates it. */
@@ -238,11 +255,12 @@ static void ga_central_unlist(struct ga_mcentral *c, struct ga_span *s)
 }
 
 /*
- * Put an uncached span where it belongs after a sweep: back to the heap
- * if empty, else on the full or partial list. Then check npending, the
+ * Put an uncached span where it belongs after a sweep: on @gone, for
+ * ga_central_release() once the lock is dropped, if empty, else on the
+ * full or partial list. Then check npending, the
  * other half of the placement protocol, and place again if a free raced.
  */
-static void ga_central_place(struct ga_mcentral *c, struct ga_span *s)
+static void ga_central_place(struct ga_mcentral *c, struct ga_span *s, struct list_head *gone)
 {
 	lockdep_assert_held(&c->lock);
 	for (;;) {
@@ -250,7 +268,7 @@ static void ga_central_place(struct ga_mcentral *c, struct ga_span *s)
 
 		ga_span_sweep(s);
 		if (!s->alloc_count) {
-			ga_central_release(c, s);
+			ga_central_retire(c, s, gone);
 			return;
 		}
 		if (s->alloc_count == s->nelems) {
@@ -297,6 +315,7 @@ struct ga_span *ga_mcentral_cache_span(struct ga_mcentral *c)
 {
 	struct ga_span *s;
 	unsigned long flags;
+	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&c->lock, flags);
 	while ((s = list_first_entry_or_null(&c->partial, struct ga_span, list))) {
@@ -308,9 +327,10 @@ struct ga_span *ga_mcentral_cache_span(struct ga_mcentral *c)
 		}
 		/* Cannot happen: partial spans only gain free objects. */
 		WARN_ON_ONCE(1);
-		ga_central_place(c, s);
+		ga_central_place(c, s, &gone);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
+	ga_central_release(c, &gone);
 	return s;
 }
 
@@ -324,11 +344,13 @@ struct ga_span *ga_mcentral_cache_span(struct ga_mcentral *c)
 void ga_mcentral_uncache_span(struct ga_mcentral *c, struct ga_span *s)
 {
 	unsigned long flags;
+	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&c->lock, flags);
 	c->nr_cached--;
-	ga_central_place(c, s);
+	ga_central_place(c, s, &gone);
 	spin_unlock_irqrestore(&c->lock, flags);
+	ga_central_release(c, &gone);
 }
 
 /**
@@ -342,13 +364,15 @@ void ga_mcentral_uncache_span(struct ga_mcentral *c, struct ga_span *s)
 void ga_mcentral_adopt(struct ga_mcentral *c, struct ga_span *s, bool cache)
 {
 	unsigned long flags;
+	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&c->lock, flags);
 	if (cache)
 		ga_central_cached(c, s);
 	else
-		ga_central_place(c, s);
+		ga_central_place(c, s, &gone);
 	spin_unlock_irqrestore(&c->lock, flags);
+	ga_central_release(c, &gone);
 }
 
 /**
@@ -416,6 +440,7 @@ void *ga_mcentral_alloc_nested(struct ga_mcentral *c, gfp_t gfp)
 	unsigned long flags;
 	unsigned int idx;
 	void *v = NULL;
+	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&c->lock, flags);
 	s = list_first_entry_or_null(&c->partial, struct ga_span, list);
@@ -433,8 +458,9 @@ void *ga_mcentral_alloc_nested(struct ga_mcentral *c, gfp_t gfp)
 		s->alloc_count++;
 		v = (void *)(s->base + (unsigned long)idx * s->elemsize);
 	}
-	ga_central_place(c, s);
+	ga_central_place(c, s, &gone);
 	spin_unlock_irqrestore(&c->lock, flags);
+	ga_central_release(c, &gone);
 	return v;
 }
 
@@ -448,14 +474,16 @@ void *ga_mcentral_alloc_nested(struct ga_mcentral *c, gfp_t gfp)
 void ga_mcentral_notify(struct ga_mcentral *c, struct ga_span *s)
 {
 	unsigned long flags;
+	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&c->lock, flags);
 	if (READ_ONCE(s->state) == GA_SPAN_INUSE && READ_ONCE(s->central) == c &&
 	    (s->where == GA_WHERE_PARTIAL || s->where == GA_WHERE_FULL)) {
 		ga_central_unlist(c, s);
-		ga_central_place(c, s);
+		ga_central_place(c, s, &gone);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
+	ga_central_release(c, &gone);
 }
 
 /**
@@ -474,6 +502,7 @@ unsigned long ga_mcentral_live_objects(struct ga_mcentral *c)
 	struct ga_span *s, *next;
 	unsigned long flags, n = 0;
 	LIST_HEAD(all);
+	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&c->lock, flags);
 	list_splice_init(&c->partial, &all);
@@ -482,13 +511,14 @@ unsigned long ga_mcentral_live_objects(struct ga_mcentral *c)
 	c->nr_full = 0;
 	list_for_each_entry_safe(s, next, &all, list) {
 		list_del(&s->list);
-		ga_central_place(c, s);
+		ga_central_place(c, s, &gone);
 	}
 	list_for_each_entry(s, &c->partial, list)
 		n += s->alloc_count;
 	list_for_each_entry(s, &c->full, list)
 		n += s->alloc_count;
 	spin_unlock_irqrestore(&c->lock, flags);
+	ga_central_release(c, &gone);
 	return n;
 }
 
