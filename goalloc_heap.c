@@ -1031,17 +1031,24 @@ static void ga_headroom_roll(struct ga_heap *h)
 	h->window_start += n * GA_HEADROOM_WINDOW;
 }
 
-static void __ga_heap_headroom(struct ga_heap *h, unsigned long *low, unsigned long *high)
+/* The watermarks from the rate as of the last roll and this window's pace. */
+static void ga_headroom_marks(struct ga_heap *h, unsigned long *low, unsigned long *high)
 {
 	unsigned long elapsed, pace, rate;
 
 	lockdep_assert_held(&h->lock);
-	ga_headroom_roll(h);
 	elapsed = max(jiffies - h->window_start, 1UL);
 	pace = h->window_pages * GA_HEADROOM_WINDOW / elapsed;
 	rate = max(h->rate_pages, pace);
 	*low = max3(GA_HEADROOM_MIN, 2 * rate, h->stats.pages_inuse / 8);
 	*high = 2 * *low;
+}
+
+static void __ga_heap_headroom(struct ga_heap *h, unsigned long *low, unsigned long *high)
+{
+	lockdep_assert_held(&h->lock);
+	ga_headroom_roll(h);
+	ga_headroom_marks(h, low, high);
 }
 
 /**
@@ -1087,15 +1094,33 @@ static bool ga_headroom_short(struct ga_heap *h, unsigned long npages)
 		return false;
 	ga_headroom_roll(h);
 	h->window_pages += npages;
-	__ga_heap_headroom(h, &low, &high);
+	ga_headroom_marks(h, &low, &high);
 	return h->pages.free_pages < low && ga_headroom_room(h) >= h->grow_bytes;
 }
+
+/*
+ * What a growth is for: a span of npages (aligned to align) that it sets
+ * up as soon as a run is free, under the same hold of the heap lock that
+ * publishes the new region (so that no return of free regions can take
+ * the region first); or, with no span, only room for npages.
+ */
+struct ga_grow_req {
+	struct ga_span *span;
+	unsigned long npages;
+	unsigned long align;
+	u8 state;
+	u8 spanclass;
+};
+
+static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
+			    unsigned long need, bool *bg_grew);
 
 /* The work item: grow until high free pages, the cap, or a failure. */
 static void ga_heap_grow_work(struct work_struct *work)
 {
 	struct ga_heap *h = container_of(work, struct ga_heap, grow_work);
-	unsigned long flags, low, high, want, grows;
+	struct ga_grow_req req = { };
+	unsigned long flags, low, high, want;
 	bool grew;
 	int i;
 
@@ -1106,17 +1131,10 @@ static void ga_heap_grow_work(struct work_struct *work)
 		if (ga_headroom_room(h) < h->grow_bytes)
 			want = 0;
 		want = min(want, ga_headroom_room(h) >> GA_PAGE_SHIFT);
-		grows = h->stats.grows;
 		spin_unlock_irqrestore(&h->lock, flags);
 		/* A run of @want pages: one region with all of them. */
-		if (!want || ga_heap_grow(h, want))
-			return;
-		spin_lock_irqsave(&h->lock, flags);
-		grew = h->stats.grows != grows;
-		if (grew)
-			h->stats.bg_grows++;
-		spin_unlock_irqrestore(&h->lock, flags);
-		if (!grew)
+		req.npages = want;
+		if (!want || ga_heap_grow_for(h, &req, want, &grew) || !grew)
 			return;
 	}
 }
@@ -1194,20 +1212,6 @@ static void ga_heap_reclaim_work(struct work_struct *work)
 	__ga_heap_reclaim(container_of(to_delayed_work(work), struct ga_heap, reclaim_work), true);
 }
 
-/*
- * What a growth is for: a span of npages (aligned to align) that it sets
- * up as soon as a run is free, under the same hold of the heap lock that
- * publishes the new region (so that no return of free regions can take
- * the region first); or, with no span, only room for npages.
- */
-struct ga_grow_req {
-	struct ga_span *span;
-	unsigned long npages;
-	unsigned long align;
-	u8 state;
-	u8 spanclass;
-};
-
 static void ga_span_init_locked(struct ga_heap *h, struct ga_span *s, unsigned long page,
 				unsigned long npages, u8 state, u8 spanclass);
 static unsigned long ga_heap_take_aligned(struct ga_heap *h, unsigned long npages,
@@ -1246,9 +1250,10 @@ static bool ga_heap_over_cap(struct ga_heap *h, unsigned long bytes)
  * wholly free regions go back at once and the growth is tried again.
  * All of it runs as GFP_NOIO: a GFP_NOFS or GFP_NOIO caller must not
  * recurse into filesystem or block I/O reclaim through the heap.
+ * @bg_grew, for the background grower: set if this call added a region.
  */
 static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
-			    unsigned long need)
+			    unsigned long need, bool *bg_grew)
 {
 	struct ga_region *r = NULL;
 	unsigned long flags, bytes;
@@ -1256,6 +1261,8 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 	int ret = 0;
 
 	might_sleep();
+	if (bg_grew)
+		*bg_grew = false;
 	if (!need || need > h->max_bytes >> GA_PAGE_SHIFT)
 		return -ENOSPC;
 	bytes = max(h->grow_bytes, round_up(need << GA_PAGE_SHIFT, GA_CHUNK_BYTES));
@@ -1291,6 +1298,10 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 	}
 	r = NULL;
 	h->stats.grows++;
+	if (bg_grew) {
+		*bg_grew = true;
+		h->stats.bg_grows++;
+	}
 	if (WARN_ON_ONCE(!ga_heap_try(h, req, need)))
 		ret = -ENOMEM;
 	goto unlock;
@@ -1324,7 +1335,7 @@ int ga_heap_grow(struct ga_heap *h, unsigned long npages)
 {
 	struct ga_grow_req req = { .npages = npages };
 
-	return ga_heap_grow_for(h, &req, npages);
+	return ga_heap_grow_for(h, &req, npages, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_grow);
 
@@ -1444,7 +1455,7 @@ struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npag
 	spin_unlock_irqrestore(&h->lock, flags);
 	if (short_of_room)
 		queue_work(system_unbound_wq, &h->grow_work);
-	if (taken || (ga_gfp_may_grow(gfp) && !ga_heap_grow_for(h, &req, need))) {
+	if (taken || (ga_gfp_may_grow(gfp) && !ga_heap_grow_for(h, &req, need, NULL))) {
 		/* The caller owns all of it; see include/goalloc_kasan.h. */
 		ga_kasan_unpoison((void *)s->base, ga_span_bytes(s));
 		return s;
