@@ -60,6 +60,7 @@
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/cpu.h>
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/hardirq.h>
 #include <linux/kmemleak.h>
@@ -273,6 +274,7 @@ static void *ga_alloc_small(unsigned int spc, gfp_t gfp)
  */
 void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp)
 {
+	unsigned long tries = 0;
 	struct ga_mcache *c;
 	void *v;
 
@@ -281,13 +283,16 @@ void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp)
 		return NULL;
 	}
 	might_alloc(gfp);
-	c = ga_mcache_enter();
-	if (unlikely(!c)) {
-		preempt_enable();
-		return ga_alloc_nested(central, gfp);
-	}
-	v = ga_central_alloc(central, *this_cpu_ptr(central->slot), gfp);
-	ga_mcache_leave();
+	do {
+		c = ga_mcache_enter();
+		if (unlikely(!c)) {
+			preempt_enable();
+			v = ga_alloc_nested(central, gfp);
+		} else {
+			v = ga_central_alloc(central, *this_cpu_ptr(central->slot), gfp);
+			ga_mcache_leave();
+		}
+	} while (unlikely(!v) && ga_nofail_retry(gfp, true, &tries));
 	return v;
 }
 
@@ -338,10 +343,10 @@ static void *ga_alloc_large(size_t size, gfp_t gfp)
 	unsigned long npages = DIV_ROUND_UP(size, GA_PAGE_SIZE);
 	struct ga_span *s;
 
-	if (size > ga.heap.max_bytes)
+	if (npages > ga_heap_max_run(ga.kheap))
 		return NULL;
 	/* kmalloc aligns power-of-two sizes to themselves; so does goalloc. */
-	s = ga_heap_alloc_span_aligned(&ga.heap, npages,
+	s = ga_heap_alloc_span_aligned(ga.kheap, npages,
 				       is_power_of_2(size) ? min(size, GA_MAX_ALIGN) : 0,
 				       GA_SPAN_INIT, 0, gfp);
 	if (!s)
@@ -357,6 +362,51 @@ static void *ga_alloc_large(size_t size, gfp_t gfp)
 	this_cpu_inc(ga.mcache->stats.large_allocs);
 	preempt_enable();
 	return (void *)s->base;
+}
+
+/*
+ * How long a __GFP_NOFAIL allocation sleeps between attempts, and after how
+ * many attempts it says it is stuck (at the cap, most likely).
+ */
+#define GA_NOFAIL_SLEEP_MS	10
+#define GA_NOFAIL_REPORT	(60 * MSEC_PER_SEC / GA_NOFAIL_SLEEP_MS)
+
+/**
+ * ga_nofail_retry() - Should a failed allocation be tried again?
+ * @gfp: the caller's flags
+ * @possible: the request can ever be met (its size fits the heap)
+ * @tries: the caller's count of attempts so far, 0 at first
+ *
+ * __GFP_NOFAIL as the page allocator has it: a caller that may block does
+ * not get %NULL. Each attempt has grown the heap if it could (returning
+ * wholly free regions first at the cap); this waits a little, as the page
+ * allocator's retry loop does for reclaim and the OOM killer, for growth
+ * that failed (vmalloc or alloc_pages under memory pressure) to work or,
+ * at the cap, for frees to make room, and says so once a minute of it has
+ * passed. A request that can never be met (bigger than the heap, or 4 MiB
+ * on the direct map) and a caller that cannot block fail as without the
+ * flag; the latter is a caller bug, counted in ``nofail_atomic`` with one
+ * line once, where the page allocator warns.
+ *
+ * Context: Any context but NMI; sleeps if it returns true.
+ * Return: true if the caller should try again.
+ */
+bool ga_nofail_retry(gfp_t gfp, bool possible, unsigned long *tries)
+{
+	if (likely(!(gfp & __GFP_NOFAIL)) || !possible)
+		return false;
+	if (!gfpflags_allow_blocking(gfp)) {
+		atomic_long_inc(&ga.errors.nofail_atomic);
+		pr_warn_once("__GFP_NOFAIL without blocking (gfp %pGg) cannot wait: it can fail\n",
+			     &gfp);
+		return false;
+	}
+	if (++*tries == GA_NOFAIL_REPORT)
+		pr_warn("a __GFP_NOFAIL allocation has waited %lu s for room (heap at its cap?)\n",
+			(unsigned long)GA_NOFAIL_REPORT * GA_NOFAIL_SLEEP_MS / MSEC_PER_SEC);
+	atomic_long_inc(&ga.errors.nofail_waits);
+	msleep(GA_NOFAIL_SLEEP_MS);
+	return true;
 }
 
 /**
@@ -393,7 +443,9 @@ void ga_alloc_failed(size_t size, gfp_t gfp)
  */
 void *ga_malloc(size_t size, gfp_t gfp)
 {
+	unsigned long tries = 0;
 	unsigned int spc = 0;
+	bool possible;
 	size_t usable;
 	void *v;
 
@@ -402,14 +454,17 @@ void *ga_malloc(size_t size, gfp_t gfp)
 		return NULL;
 	}
 	might_alloc(gfp);
-	if (unlikely(!size)) {
-		v = NULL;
-	} else if (size <= GA_MAX_SMALL_SIZE) {
+	if (size <= GA_MAX_SMALL_SIZE)
 		spc = ga_size_class(size);
-		v = ga_alloc_small(spc, gfp);
-	} else {
-		v = ga_alloc_large(size, gfp);
-	}
+	possible = size && (spc || DIV_ROUND_UP(size, GA_PAGE_SIZE) <= ga_heap_max_run(ga.kheap));
+	do {
+		if (unlikely(!size))
+			v = NULL;
+		else if (spc)
+			v = ga_alloc_small(spc, gfp);
+		else
+			v = ga_alloc_large(size, gfp);
+	} while (unlikely(!v) && ga_nofail_retry(gfp, possible, &tries));
 	if (unlikely(!v)) {
 		ga_alloc_failed(size, gfp);
 		return NULL;
@@ -463,7 +518,7 @@ static void *ga_tiny_new_block(struct ga_mcache *c, size_t size, gfp_t gfp)
 		return NULL;
 	c = this_cpu_ptr(ga.mcache);
 	/* Not always the slot's span: a refill may keep a span it grew. */
-	s = __ga_span_of(&ga.heap, b);
+	s = ga_span_lookup(b);
 	ga_kasan_poison(b, GA_TINY_SIZE, GA_KASAN_REDZONE);
 	ga_kasan_tiny_extend((unsigned long)b, size);
 	/* Go keeps whichever block has more room left. */
@@ -499,6 +554,7 @@ static void *ga_tiny_new_block(struct ga_mcache *c, size_t size, gfp_t gfp)
  */
 void *ga_malloc_tiny(size_t size, gfp_t gfp)
 {
+	unsigned long tries = 0;
 	struct ga_mcache *c;
 	unsigned int off;
 	void *v;
@@ -512,12 +568,13 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp)
 		ga_alloc_failed(size, gfp);
 		return NULL;
 	}
+again:
 	c = ga_mcache_enter();
 	if (unlikely(!c)) {
 		preempt_enable();
 		v = ga_alloc_nested(&ga.central[GA_TINY_SPANCLASS], gfp);
 		if (v) {
-			struct ga_span *s = __ga_span_of(&ga.heap, v);
+			struct ga_span *s = ga_span_lookup(v);
 
 			atomic_set(&s->tiny_refs[ga_tiny_block(s, (unsigned long)v)],
 				   BIT(0) | size << GA_TINY_END_SHIFT);
@@ -554,6 +611,8 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp)
 	ga_mcache_leave();
 out:
 	if (unlikely(!v)) {
+		if (ga_nofail_retry(gfp, true, &tries))
+			goto again;
 		ga_alloc_failed(size, gfp);
 		return NULL;
 	}
@@ -746,7 +805,7 @@ static void ga_free_large(struct ga_span *s, const void *p, bool sensitive)
 		ga_kasan_unpoison(p, ga_span_bytes(s));
 		ga_wipe(p, ga_span_bytes(s), sensitive);
 	}
-	ga_heap_free_span(&ga.heap, s);
+	ga_heap_free_span(s->heap, s);
 }
 
 static size_t ga_tiny_extent(struct ga_span *s, unsigned int idx, unsigned int o);
@@ -840,7 +899,7 @@ static __always_inline void __ga_free(const void *p, struct ga_mcentral *central
 		ga_free_from_nmi(p, central, sensitive);
 		return;
 	}
-	s = __ga_span_of(&ga.heap, p);
+	s = ga_span_lookup(p);
 	if (unlikely(!s)) {
 		ga_refuse_free(GA_INVALID_FREE, p);
 		return;
@@ -924,7 +983,7 @@ static size_t ga_tiny_extent(struct ga_span *s, unsigned int idx, unsigned int o
 
 static size_t __ga_usable_size(const void *p, bool *tiny)
 {
-	struct ga_span *s = __ga_span_of(&ga.heap, p);
+	struct ga_span *s = ga_span_lookup(p);
 	unsigned long off;
 	size_t n = 0;
 	u8 state;
@@ -1209,7 +1268,7 @@ void ga_mcache_verify(struct ga_verify *v)
 			continue;
 		if (!cpu_online(cpu))
 			ga_verify_fail(v, "CPU %d: offline, with a tiny block", cpu);
-		if (!s || __ga_span_of(&ga.heap, (void *)c->tiny) != s ||
+		if (!s || ga_span_lookup((void *)c->tiny) != s ||
 		    s->state != GA_SPAN_INUSE || s->spanclass != GA_TINY_SPANCLASS ||
 		    (c->tiny - s->base) % GA_TINY_SIZE || c->tinyoffset > GA_TINY_SIZE) {
 			ga_verify_fail(v, "CPU %d: tiny block is not a block of a tiny span", cpu);

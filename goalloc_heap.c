@@ -3,8 +3,14 @@
  * The page heap, after Go's mheap.
  *
  * The heap hands out spans: runs of 8 KiB heap pages. Its memory comes in
- * vmalloc'd regions: one initial arena at load, then one region per growth
- * of at least a heapArena (4 MiB) up to the heap cap. Inside, pages are
+ * regions: one initial arena at load, then one region per growth of at
+ * least a heapArena (4 MiB) up to the heap cap. A heap has one backing,
+ * its regions' source: vmalloc (the default heap; regions of any size,
+ * virtually contiguous only) or the direct map (the second heap; each
+ * region one physically contiguous 4 MiB block from the page allocator,
+ * so virt_to_page() and DMA work on its objects). Everything below is the
+ * same for both; a span table indexes each backing's address range, the
+ * vmalloc space or the direct map (ga_span_lookup()). Inside, pages are
  * found by a page allocator after Go's pageAlloc: an allocation bitmap per
  * 4 MiB chunk plus a tree of (start, max, end) free-run summaries with
  * fan-out 8, searched address-ordered first fit, so a request for n pages
@@ -17,7 +23,8 @@
  * number on either side; unused chunks are never grown, stay allocated,
  * and keep runs from crossing from one vmalloc region into another. A
  * region other than the initial arena whose pages all become free goes
- * back to vmalloc from a delayed work item, and its numbers are reused.
+ * back to vmalloc (or the page allocator) from a delayed work item, and
+ * its numbers are reused.
  *
  * Every page of a span in use maps back to the span through the span
  * table: arenas[L1][L2] indexes 4 MiB windows of the vmalloc address
@@ -63,6 +70,7 @@
 #include <linux/gfp.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -778,10 +786,11 @@ void ga_fixalloc_destroy(struct ga_fixalloc *fa)
 #define GA_REGION_LEAD	(IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ? GA_PAGE_SIZE :	\
 			 (unsigned long)max_t(long, GA_PAGE_SIZE - PAGE_SIZE, 0))
 
-/* A vmalloc'd region of heap memory. */
+/* A region of heap memory: vmalloc'd, or one page-allocator block. */
 struct ga_region {
 	struct list_head node;
-	void *vm;		/* what vmalloc returned */
+	void *vm;		/* what vmalloc returned (vmalloc backing) */
+	struct page *block;	/* the compound block (direct-map backing) */
 	unsigned long base;	/* first heap page */
 	unsigned long bytes;
 	unsigned int chunk;	/* first chunk number */
@@ -921,10 +930,57 @@ static unsigned int ga_heap_find_chunks(struct ga_heap *h, unsigned int n)
 	return start + n + 2 <= max ? start + 1 : UINT_MAX;
 }
 
+/*
+ * Direct-map regions are single blocks of one chunk: the largest the page
+ * allocator hands out on x86-64 (order 10), and physically contiguous, so
+ * every object in one is too. Compound, so that hardened usercopy bounds a
+ * copy by the block.
+ */
+#define GA_DIRECT_ORDER		(GA_CHUNK_SHIFT - PAGE_SHIFT)
+#define GA_DIRECT_GFP		(GA_META_GFP | __GFP_RETRY_MAYFAIL | __GFP_COMP)
+
+static_assert(GA_DIRECT_ORDER <= GA_MAX_PAGE_ORDER);
+
 static void ga_region_destroy(struct ga_region *r)
 {
-	vfree(r->vm);
+	if (r->block) {
+		/* The page allocator keeps its own shadow for free pages. */
+		ga_kasan_unpoison((void *)r->base, r->bytes);
+		__free_pages(r->block, GA_DIRECT_ORDER);
+	} else {
+		vfree(r->vm);
+	}
 	kfree(r);
+}
+
+/* The memory of a region of @bytes; false if there is none. */
+static bool ga_region_get_memory(struct ga_heap *h, struct ga_region *r, unsigned long bytes)
+{
+	if (h->backing == GA_BACKING_DIRECT) {
+		if (bytes != GA_CHUNK_BYTES)
+			return false;
+		r->block = alloc_pages(GA_DIRECT_GFP, GA_DIRECT_ORDER);
+		if (!r->block)
+			return false;
+		r->base = (unsigned long)page_address(r->block);
+		/* Beyond the direct map the table was sized for (hot-added memory). */
+		if ((r->base - h->index_base) >> GA_ARENA_SHIFT >= h->index_windows) {
+			__free_pages(r->block, GA_DIRECT_ORDER);
+			r->block = NULL;
+			return false;
+		}
+		return true;
+	}
+	r->vm = __vmalloc(bytes + GA_REGION_LEAD, GA_META_GFP | __GFP_RETRY_MAYFAIL);
+	if (!r->vm)
+		return false;
+	/* goalloc tells kmemleak of each object; the region would overlap them. */
+	kmemleak_free(r->vm);
+	/* Under kmemleak strictly past r->vm: see GA_REGION_LEAD. */
+	r->base = h->index_base +
+		  round_up((unsigned long)r->vm + IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) -
+			   h->index_base, GA_PAGE_SIZE);
+	return true;
 }
 
 /*
@@ -934,7 +990,6 @@ static void ga_region_destroy(struct ga_region *r)
  */
 static struct ga_region *ga_region_alloc(struct ga_heap *h, unsigned long bytes)
 {
-	unsigned long extra = GA_REGION_LEAD;
 	struct ga_region *r;
 
 	might_sleep();
@@ -943,34 +998,25 @@ static struct ga_region *ga_region_alloc(struct ga_heap *h, unsigned long bytes)
 		return NULL;
 	kmemleak_scan_area(&r->node, sizeof(r->node), GA_META_GFP);
 	ga_test_point(GA_TP_GROW_REGION, h);
-	if (ga_inject(ga_fail_grow))
+	if (ga_inject(ga_fail_grow) || !ga_region_get_memory(h, r, bytes))
 		goto free_region;
-	r->vm = __vmalloc(bytes + extra, GA_META_GFP | __GFP_RETRY_MAYFAIL);
-	if (!r->vm)
-		goto free_region;
-	/* goalloc tells kmemleak of each object; the region would overlap them. */
-	kmemleak_free(r->vm);
-	/* Under kmemleak strictly past r->vm: see GA_REGION_LEAD. */
-	r->base = h->index_base +
-		  round_up((unsigned long)r->vm + IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) -
-			   h->index_base, GA_PAGE_SIZE);
 	r->bytes = bytes;
 	/* No span uses it yet: see include/goalloc_kasan.h. */
 	ga_kasan_poison((void *)r->base, bytes, GA_KASAN_PAGE_FREE);
 	r->nchunks = bytes >> GA_CHUNK_SHIFT;
-	if (ga_index_map(h, r->base, bytes))
-		goto free_vm;
+	if (ga_index_map(h, r->base, bytes)) {
+		ga_region_destroy(r);
+		return NULL;
+	}
 	return r;
 
-free_vm:
-	vfree(r->vm);
 free_region:
 	kfree(r);
 	return NULL;
 }
 
 /* Make region @r part of the heap: false if no chunk numbers are left. */
-static bool ga_region_publish(struct ga_heap *h, struct ga_region *r)
+static bool ga_region_publish(struct ga_heap *h, struct ga_region *r, bool initial)
 {
 	unsigned int chunk, i;
 
@@ -979,7 +1025,7 @@ static bool ga_region_publish(struct ga_heap *h, struct ga_region *r)
 	if (chunk == UINT_MAX)
 		return false;
 	r->chunk = chunk;
-	r->initial = list_empty(&h->regions);
+	r->initial = initial;
 	bitmap_set(h->chunk_used, chunk, r->nchunks);
 	for (i = 0; i < r->nchunks; i++) {
 		h->chunk_base[chunk + i] = r->base + ((unsigned long)i << GA_CHUNK_SHIFT);
@@ -1130,7 +1176,7 @@ static void ga_heap_grow_work(struct work_struct *work)
 		want = h->pages.free_pages < high ? high - h->pages.free_pages : 0;
 		if (ga_headroom_room(h) < h->grow_bytes)
 			want = 0;
-		want = min(want, ga_headroom_room(h) >> GA_PAGE_SHIFT);
+		want = min3(want, ga_headroom_room(h) >> GA_PAGE_SHIFT, ga_heap_max_run(h));
 		spin_unlock_irqrestore(&h->lock, flags);
 		/* A run of @want pages: one region with all of them. */
 		req.npages = want;
@@ -1263,7 +1309,7 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 	might_sleep();
 	if (bg_grew)
 		*bg_grew = false;
-	if (!need || need > h->max_bytes >> GA_PAGE_SHIFT)
+	if (!need || need > ga_heap_max_run(h))
 		return -ENOSPC;
 	bytes = max(h->grow_bytes, round_up(need << GA_PAGE_SHIFT, GA_CHUNK_BYTES));
 
@@ -1292,7 +1338,7 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 	/* Another grower may have made room meanwhile: then r is not needed. */
 	if (ga_heap_try(h, req, need))
 		goto unlock;
-	if (!r || !ga_region_publish(h, r)) {
+	if (!r || !ga_region_publish(h, r, false)) {
 		ret = r ? -ENOSPC : -ENOMEM;
 		goto fail;
 	}
@@ -1397,12 +1443,22 @@ static unsigned long ga_heap_take_aligned(struct ga_heap *h, unsigned long npage
 	unsigned long extra = align / GA_PAGE_SIZE - 1, page, base, lead;
 
 	lockdep_assert_held(&h->lock);
+	/*
+	 * Direct-map regions are single chunk-aligned chunks: a run of a
+	 * whole chunk (a 4 MiB object) is aligned to anything up to 4 MiB.
+	 */
+	if (h->backing == GA_BACKING_DIRECT)
+		extra = min(extra, GA_CHUNK_PAGES - min(npages, GA_CHUNK_PAGES));
 	page = ga_pagealloc_alloc(&h->pages, npages + extra);
 	if (page == GA_NO_PAGE)
 		return page;
 	base = h->chunk_base[page / GA_CHUNK_PAGES] +
 	       ((page % GA_CHUNK_PAGES) << GA_PAGE_SHIFT);
 	lead = (round_up(base, align) - base) >> GA_PAGE_SHIFT;
+	if (WARN_ON_ONCE(lead > extra)) {
+		ga_pagealloc_free(&h->pages, page, npages + extra);
+		return GA_NO_PAGE;
+	}
 	if (lead)
 		ga_pagealloc_free(&h->pages, page, lead);
 	if (extra - lead)
@@ -1441,6 +1497,9 @@ struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npag
 		return NULL;
 	if (align)
 		need += align / GA_PAGE_SIZE - 1;
+	/* As ga_heap_take_aligned() asks of a direct-map heap. */
+	if (align && h->backing == GA_BACKING_DIRECT)
+		need = min(need, max_t(unsigned long, npages, GA_CHUNK_PAGES));
 	req.align = align;
 	s = ga_fixalloc_alloc(&h->spanalloc, gfp);
 	if (!s)
@@ -1629,15 +1688,25 @@ EXPORT_SYMBOL_IF_KUNIT(ga_heap_read_stats);
 /* Init and teardown (Go's mheap.init plus the first arena)               */
 
 /**
- * ga_heap_init() - Set up a heap and reserve its initial arena.
+ * ga_heap_init_backing() - Set up a heap of either backing.
  * @h: the heap
- * @arena_bytes: the initial arena, a non-zero multiple of 4 MiB
+ * @backing: %GA_BACKING_VMALLOC or %GA_BACKING_DIRECT
+ * @arena_bytes: the initial arena, a multiple of 4 MiB; non-zero for
+ *	vmalloc, at most one 4 MiB block (or none) for the direct map
  * @max_bytes: the cap, a multiple of 4 MiB, from @arena_bytes up to 64 GiB
+ *
+ * A direct-map heap's regions are single 4 MiB blocks from the page
+ * allocator (alloc_pages(), order 10, compound), each physically
+ * contiguous: it never holds a run of more than 4 MiB, and a growth fails
+ * when the page allocator has no free block of that order even after
+ * compaction (no fallback to smaller blocks, which would not be
+ * contiguous). Its span table covers the direct map up to high_memory.
  *
  * Context: Process context; sleeps.
  * Return: 0, -EINVAL for bad sizes, -ENOMEM.
  */
-int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max_bytes)
+int ga_heap_init_backing(struct ga_heap *h, enum ga_backing backing,
+			 unsigned long arena_bytes, unsigned long max_bytes)
 {
 	struct ga_region *r;
 	unsigned long flags;
@@ -1646,10 +1715,14 @@ int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max
 	int ret;
 
 	memset(h, 0, sizeof(*h));
-	if (!arena_bytes || !IS_ALIGNED(arena_bytes, GA_CHUNK_BYTES) ||
+	if (!IS_ALIGNED(arena_bytes, GA_CHUNK_BYTES) ||
 	    !IS_ALIGNED(max_bytes, GA_CHUNK_BYTES) || arena_bytes > max_bytes ||
-	    max_bytes > GA_HEAP_LIMIT)
+	    !max_bytes || max_bytes > GA_HEAP_LIMIT)
 		return -EINVAL;
+	if (backing == GA_BACKING_VMALLOC ? !arena_bytes :
+	    backing != GA_BACKING_DIRECT || arena_bytes > GA_CHUNK_BYTES)
+		return -EINVAL;
+	h->backing = backing;
 
 	spin_lock_init(&h->lock);
 	INIT_LIST_HEAD(&h->regions);
@@ -1681,19 +1754,27 @@ int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max
 	if (!h->chunk_base || !h->chunk_region || !h->chunk_used)
 		goto free_chunk_base;
 
-	h->index_base = VMALLOC_START;
-	h->index_windows = ((VMALLOC_END - VMALLOC_START) >> GA_ARENA_SHIFT) + 1;
+	if (backing == GA_BACKING_DIRECT) {
+		h->index_base = PAGE_OFFSET;
+		h->index_windows = (((unsigned long)high_memory - 1 - PAGE_OFFSET) >>
+				    GA_ARENA_SHIFT) + 1;
+	} else {
+		h->index_base = VMALLOC_START;
+		h->index_windows = ((VMALLOC_END - VMALLOC_START) >> GA_ARENA_SHIFT) + 1;
+	}
 	h->arenas_l1 = DIV_ROUND_UP(h->index_windows, GA_ARENA_L2_ENTRIES);
 	h->arenas = kvcalloc(h->arenas_l1, sizeof(*h->arenas), GA_META_GFP);
 	if (!h->arenas)
 		goto free_chunk_base;
 
+	if (!arena_bytes)
+		return 0;
 	ret = -ENOMEM;
 	r = ga_region_alloc(h, arena_bytes);
 	if (!r)
 		goto free_index;
 	spin_lock_irqsave(&h->lock, flags);
-	published = ga_region_publish(h, r);
+	published = ga_region_publish(h, r, true);
 	spin_unlock_irqrestore(&h->lock, flags);
 	if (WARN_ON_ONCE(!published)) {
 		ga_region_destroy(r);
@@ -1709,6 +1790,21 @@ free_chunk_base:
 	kvfree(h->chunk_base);
 	ga_pagealloc_destroy(&h->pages);
 	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_init_backing);
+
+/**
+ * ga_heap_init() - Set up a vmalloc-backed heap and reserve its initial arena.
+ * @h: the heap
+ * @arena_bytes: the initial arena, a non-zero multiple of 4 MiB
+ * @max_bytes: the cap, a multiple of 4 MiB, from @arena_bytes up to 64 GiB
+ *
+ * Context: Process context; sleeps.
+ * Return: 0, -EINVAL for bad sizes, -ENOMEM.
+ */
+int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max_bytes)
+{
+	return ga_heap_init_backing(h, GA_BACKING_VMALLOC, arena_bytes, max_bytes);
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_init);
 
@@ -1726,10 +1822,8 @@ void ga_heap_destroy(struct ga_heap *h)
 
 	cancel_work_sync(&h->grow_work);
 	cancel_delayed_work_sync(&h->reclaim_work);
-	list_for_each_entry_safe(r, next, &h->regions, node) {
-		vfree(r->vm);
-		kfree(r);
-	}
+	list_for_each_entry_safe(r, next, &h->regions, node)
+		ga_region_destroy(r);
 	INIT_LIST_HEAD(&h->regions);
 	ga_index_destroy(h);
 	bitmap_free(h->chunk_used);
@@ -1858,8 +1952,17 @@ static void ga_verify_regions(struct ga_heap *h, struct ga_verify *v)
 	list_for_each_entry(r, &h->regions, node) {
 		bool first = r == list_first_entry(&h->regions, struct ga_region, node);
 
-		if (r->initial != first)
+		/* A heap with no arena at load (the direct map's) has no initial region. */
+		if (r->initial != (first && h->arena_bytes))
 			ga_verify_fail(v, "region at chunk %u: initial %d", r->chunk, r->initial);
+		if (h->backing == GA_BACKING_DIRECT &&
+		    (!r->block || r->vm || r->bytes != GA_CHUNK_BYTES ||
+		     r->base != (unsigned long)page_address(r->block) ||
+		     !IS_ALIGNED(r->base, GA_CHUNK_BYTES)))
+			ga_verify_fail(v, "region at chunk %u: not one aligned direct-map block",
+				       r->chunk);
+		if (h->backing == GA_BACKING_VMALLOC && (r->block || !is_vmalloc_addr(r->vm)))
+			ga_verify_fail(v, "region at chunk %u: not vmalloc memory", r->chunk);
 		if ((unsigned long)r->nchunks << GA_CHUNK_SHIFT != r->bytes ||
 		    r->chunk + r->nchunks > h->pages.maxchunks) {
 			ga_verify_fail(v, "region at chunk %u: %u chunks, %lu bytes", r->chunk,
@@ -1998,15 +2101,23 @@ static void ga_verify_span_table(struct ga_heap *h, struct ga_verify *v)
  */
 void ga_heap_verify(struct ga_heap *h, struct ga_verify *v)
 {
+	unsigned long spans = v->spans, pages = v->pages;
+	unsigned long large_spans = v->large_spans, large_pages = v->large_pages;
+
 	spin_lock(&h->lock);
 	ga_verify_regions(h, v);
 	ga_verify_pagealloc(h, v);
 	ga_verify_span_table(h, v);
-	if (v->spans != h->stats.spans_inuse || v->pages != h->stats.pages_inuse ||
-	    v->large_spans != h->stats.large_spans || v->large_pages != h->stats.large_pages)
-		ga_verify_fail(v, "spans, pages, large: %lu %lu %lu %lu; table %lu %lu %lu %lu",
+	/* This heap's part of the tallies, which span both backings. */
+	spans = v->spans - spans;
+	pages = v->pages - pages;
+	large_spans = v->large_spans - large_spans;
+	large_pages = v->large_pages - large_pages;
+	if (spans != h->stats.spans_inuse || pages != h->stats.pages_inuse ||
+	    large_spans != h->stats.large_spans || large_pages != h->stats.large_pages)
+		ga_verify_fail(v, "%s: spans, pages, large: %lu %lu %lu %lu; table %lu %lu %lu %lu",
+			       h->backing == GA_BACKING_DIRECT ? "direct map" : "vmalloc",
 			       h->stats.spans_inuse, h->stats.pages_inuse, h->stats.large_spans,
-			       h->stats.large_pages, v->spans, v->pages, v->large_spans,
-			       v->large_pages);
+			       h->stats.large_pages, spans, pages, large_spans, large_pages);
 	spin_unlock(&h->lock);
 }

@@ -72,16 +72,16 @@ static struct dentry *ga_debugfs;
 /* kmalloc-style API                                                      */
 
 /*
- * A DMA zone: goalloc's memory is vmalloc'd, in no zone a device can be
- * told to use, so GFP_DMA and GFP_DMA32 are refused: NULL, counted, and
- * one line once.
+ * A DMA zone: goalloc's memory is vmalloc'd or comes from the normal
+ * zone, never from ZONE_DMA or ZONE_DMA32 on request, so GFP_DMA and
+ * GFP_DMA32 are refused: NULL, counted, and one line once.
  */
 static bool ga_gfp_zone_refused(gfp_t gfp)
 {
 	if (likely(!(gfp & (__GFP_DMA | __GFP_DMA32))))
 		return false;
 	atomic_long_inc(&ga.errors.bad_gfp_zone);
-	pr_warn_once("refused an allocation for a DMA zone (gfp %pGg): goalloc's memory is vmalloc'd\n",
+	pr_warn_once("refused an allocation for a DMA zone (gfp %pGg): goalloc does not serve DMA zones\n",
 		     &gfp);
 	return true;
 }
@@ -93,18 +93,25 @@ static bool ga_gfp_zone_refused(gfp_t gfp)
  *	grow the heap. __GFP_ZERO zeroes the object, __GFP_NOWARN silences
  *	the failure report. GFP_DMA and GFP_DMA32 are refused (%NULL,
  *	counted); __GFP_ACCOUNT is not charged to any memory cgroup;
- *	__GFP_NOFAIL is not honoured: the allocation can fail.
+ *	__GFP_NOFAIL with a gfp that may block waits and retries until the
+ *	allocation succeeds (for ever at the heap cap, as the page allocator
+ *	at OOM), unless the size can never fit; without blocking it is
+ *	counted, reported once, and can fail.
  *
  * Up to 32 KiB the object comes from the smallest of Go's size classes
  * that fits; larger ones get whole 8 KiB pages. Objects are 8-byte aligned
  * at least, and a power-of-two size is aligned to itself, as kmalloc's.
  * With init_on_alloc the whole usable size is zeroed.
  *
- * The memory is vmalloc memory, not the direct map, unlike kmalloc's: an
- * object may straddle two physical pages, and virt_to_page(),
+ * Which memory depends on the module parameter kmalloc_direct. By
+ * default (N) it is vmalloc memory, not the direct map, unlike kmalloc's:
+ * an object may straddle two physical pages, and virt_to_page(),
  * virt_to_phys(), page_to_nid(), DMA and scatterlists do not work on it
  * (vmalloc_to_page() does). Core kernel code that applies those to the
- * objects it is handed (list_lru, for one) must not get goalloc's.
+ * objects it is handed (list_lru, for one) must not get such objects.
+ * With kmalloc_direct=Y every object is in the direct map, physically
+ * contiguous, and those work as on kmalloc's; objects are then limited to
+ * 4 MiB (kmalloc's own limit on x86-64). Objects are never in ZONE_DMA.
  *
  * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
  *	blocking.
@@ -125,7 +132,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc, GOALLOC_NS);
  * @size: bytes wanted
  * @gfp: as for goalloc_kmalloc()
  *
- * As goalloc_kmalloc(), vmalloc memory included.
+ * As goalloc_kmalloc(), in the same backing.
  *
  * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
  *	blocking.
@@ -143,7 +150,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kzalloc, GOALLOC_NS);
  * @size: element size
  * @gfp: as for goalloc_kmalloc()
  *
- * As goalloc_kmalloc(), vmalloc memory included.
+ * As goalloc_kmalloc(), in the same backing.
  *
  * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
  *	blocking.
@@ -166,7 +173,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc_array, GOALLOC_NS);
  * @size: element size
  * @gfp: as for goalloc_kmalloc()
  *
- * As goalloc_kmalloc(), vmalloc memory included.
+ * As goalloc_kmalloc(), in the same backing.
  *
  * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
  *	blocking.
@@ -275,8 +282,8 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kfree_sensitive, GOALLOC_NS);
  * A new size that still fits the object's usable size keeps the object,
  * shrinking included; otherwise a new object gets the old contents and
  * the old one is freed. @new_size 0 frees @p. A pointer goalloc did not
- * hand out is refused (counted as an invalid free) and kept. The memory
- * is vmalloc memory, as goalloc_kmalloc()'s.
+ * hand out is refused (counted as an invalid free) and kept. A new
+ * object comes from goalloc_kmalloc()'s backing, whichever @p came from.
  *
  * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
  *	blocking.
@@ -346,14 +353,20 @@ static unsigned int ga_cache_align(unsigned int size, unsigned int align, slab_f
  * @name: shown in the stats; letters, digits, '_', '-' and '.', 1..32
  * @size: object size, 1 byte to 4 MiB
  * @align: object alignment: 0, or a power of two up to 8 KiB
- * @flags: 0 or %SLAB_HWCACHE_ALIGN; others are refused
+ * @flags: 0, or %SLAB_HWCACHE_ALIGN and %GOALLOC_CACHE_DIRECT_MAP in any
+ *	combination; others are refused
  * @ctor: called on each object when its span is new, as kmem_cache's
  *	constructor; objects must go back in constructed state
  *
  * The cache's objects live in spans of its own, never shared with other
  * caches or with goalloc_kmalloc(); the span size follows Go's rule that
- * the unused tail is at most 1/8 of it. They are vmalloc memory, unlike
- * kmem_cache objects: see goalloc_kmalloc().
+ * the unused tail is at most 1/8 of it. By default they are vmalloc
+ * memory, unlike kmem_cache objects (see goalloc_kmalloc()). With
+ * %GOALLOC_CACHE_DIRECT_MAP they are direct-map memory from the
+ * direct-map backing: each object is physically contiguous, and
+ * virt_to_page(), virt_to_phys(), page_to_nid() and DMA mapping work on
+ * it as on a kmem_cache object's, so core code such as list_lru accepts
+ * them.
  *
  * Context: Process context; sleeps.
  * Return: the cache, or %NULL for bad arguments or no memory.
@@ -363,6 +376,7 @@ struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 					   void (*ctor)(void *))
 {
 	struct goalloc_cache *cache;
+	struct ga_heap *heap;
 	unsigned int elemsize;
 	unsigned long npages;
 	const char *c;
@@ -371,7 +385,7 @@ struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 	might_sleep();
 	if (!name || !*name || strlen(name) > 32 || !size || size > SZ_4M ||
 	    (align && (!is_power_of_2(align) || align > GA_PAGE_SIZE)) ||
-	    (flags & ~SLAB_HWCACHE_ALIGN)) {
+	    (flags & ~(SLAB_HWCACHE_ALIGN | GOALLOC_CACHE_DIRECT_MAP))) {
 		pr_err("cache_create(%s, %u, %u, %#x): invalid arguments\n",
 		       name ?: "(null)", size, align, (unsigned int)flags);
 		return NULL;
@@ -394,7 +408,8 @@ struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 		goto free;
 	for_each_possible_cpu(cpu)
 		per_cpu_ptr(cache->cpu, cpu)->span = &ga_emptyspan;
-	if (ga_mcentral_init(&cache->central, GA_CACHE_SPANCLASS, &ga.heap, elemsize, npages,
+	heap = flags & GOALLOC_CACHE_DIRECT_MAP ? &ga.dheap : &ga.heap;
+	if (ga_mcentral_init(&cache->central, GA_CACHE_SPANCLASS, heap, elemsize, npages,
 			     &cache->cpu->span, &cache->cpu->nalloc, &cache->cpu->nfree)) {
 		pr_err("cache_create(%s, %u): no span geometry fits\n", name, size);
 		goto free;
@@ -579,6 +594,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_free, GOALLOC_NS);
  */
 int goalloc_cache_alloc_bulk(struct goalloc_cache *cache, gfp_t gfp, size_t nr, void **p)
 {
+	unsigned long tries = 0;
 	size_t got, i;
 
 	if (unlikely(!cache)) {
@@ -587,10 +603,15 @@ int goalloc_cache_alloc_bulk(struct goalloc_cache *cache, gfp_t gfp, size_t nr, 
 	}
 	if (unlikely(ga_gfp_zone_refused(gfp)))
 		return 0;
+again:
 	got = ga_alloc_bulk_from(&cache->central, gfp, nr, p);
 	if (unlikely(got < nr)) {
 		for (i = 0; i < got; i++)
 			ga_free_in(&cache->central, p[i]);
+		/* All or nothing: a __GFP_NOFAIL caller waits for all of them. */
+		if (ga_nofail_retry(gfp, nr <= cache->central.heap->max_bytes /
+					 cache->central.elemsize, &tries))
+			goto again;
 		ga_alloc_failed(cache->object_size, gfp);
 		return 0;
 	}
@@ -660,11 +681,29 @@ module_param_cb(max_heap, &ga_param_size_ops, &max_heap, 0444);
 MODULE_PARM_DESC(max_heap,
 		 "Heap cap in bytes, a multiple of 4M, at least arena_size; 0 (default) = a quarter of RAM");
 
-/* Validate the parameters; on success *cap is the heap cap to use. */
-static int __init ga_check_params(unsigned long *cap)
+static unsigned long direct_max;
+module_param_cb(direct_max, &ga_param_size_ops, &direct_max, 0444);
+MODULE_PARM_DESC(direct_max,
+		 "Cap of the direct-map backing in bytes, a multiple of 4M; 0 (default) = a quarter of RAM");
+
+static bool kmalloc_direct;
+module_param(kmalloc_direct, bool, 0444);
+MODULE_PARM_DESC(kmalloc_direct,
+		 "Serve goalloc_kmalloc() and its family from the direct-map backing; default N (vmalloc)");
+
+/* Validate the parameters; on success *cap and *dcap are the heap caps to use. */
+static int __init ga_check_params(unsigned long *cap, unsigned long *dcap)
 {
 	unsigned long ram = totalram_pages() << PAGE_SHIFT;
 	unsigned long limit = min(ram, GA_HEAP_LIMIT);
+
+	if (direct_max && (!IS_ALIGNED(direct_max, GA_CHUNK_BYTES) || direct_max > limit)) {
+		pr_err("direct_max=%lu must be a multiple of 4M up to %lu: -EINVAL\n",
+		       direct_max, limit);
+		return -EINVAL;
+	}
+	*dcap = direct_max ?: max(round_down(min(ram / 4, GA_HEAP_LIMIT), GA_CHUNK_BYTES),
+				  GA_CHUNK_BYTES);
 
 	if (!arena_size || !IS_ALIGNED(arena_size, GA_CHUNK_BYTES)) {
 		pr_err("arena_size=%lu must be a non-zero multiple of 4M: -EINVAL\n", arena_size);
@@ -729,7 +768,7 @@ static void ga_stats_classes(struct seq_file *m)
 	struct goalloc_cache *cache;
 	unsigned long lallocs = 0, lfrees = 0;
 	struct ga_heap_stats st;
-	unsigned long mapped, free_pages, largest, large_pages;
+	unsigned long mapped, free_pages, largest, large_pages, large_spans;
 	char label[48];
 	unsigned int i;
 	int cpu;
@@ -755,22 +794,27 @@ static void ga_stats_classes(struct seq_file *m)
 	}
 	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
 	large_pages = st.large_pages;
+	large_spans = st.large_spans;
+	ga_heap_read_stats(&ga.dheap, &st, &mapped, &free_pages, &largest);
+	large_pages += st.large_pages;
+	large_spans += st.large_spans;
 	seq_printf(m, "%-16s %8s %5s %5s %7s %8s %7s %9lu %12lu %12lu %6s %10lu %10lu\n",
-		   "large", "-", "-", "1", "-", "-", "-", st.large_spans,
+		   "large", "-", "-", "1", "-", "-", "-", large_spans,
 		   large_pages * GA_PAGE_SIZE, large_pages * GA_PAGE_SIZE, "0.0", lallocs, lfrees);
 }
 
-static void ga_stats_heap(struct seq_file *m)
+static void ga_stats_heap(struct seq_file *m, struct ga_heap *h, const char *title)
 {
 	unsigned long mapped, free_pages, largest, low, high;
 	struct ga_heap_stats st;
 
-	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
-	ga_heap_headroom(&ga.heap, &low, &high);
-	seq_puts(m, "\nheap\n");
+	ga_heap_read_stats(h, &st, &mapped, &free_pages, &largest);
+	ga_heap_headroom(h, &low, &high);
+	seq_printf(m, "\n%s\n", title);
+	seq_printf(m, "serves_kmalloc %u\n", ga.kheap == h);
 	seq_printf(m, "arena_chunks %lu\n", mapped / GA_CHUNK_BYTES);
 	seq_printf(m, "mapped_bytes %lu\n", mapped);
-	seq_printf(m, "cap_bytes %lu\n", ga.heap.max_bytes);
+	seq_printf(m, "cap_bytes %lu\n", h->max_bytes);
 	seq_printf(m, "pages_inuse %lu\n", st.pages_inuse);
 	seq_printf(m, "pages_free %lu\n", free_pages);
 	seq_printf(m, "largest_free_run %lu\n", largest);
@@ -857,7 +901,8 @@ static int ga_stats_show(struct seq_file *m, void *unused)
 	ga_stats_classes(m);
 	leaks = ga_zombie_objects();
 	spin_unlock(&ga.caches_lock);
-	ga_stats_heap(m);
+	ga_stats_heap(m, &ga.heap, "heap");
+	ga_stats_heap(m, &ga.dheap, "direct_heap");
 	ga_stats_tiny(m);
 	ga_stats_cpus(m);
 	seq_puts(m, "\nerrors\n");
@@ -868,6 +913,8 @@ static int ga_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "alloc_fail_reported %ld\n", atomic_long_read(&e->alloc_fail_reported));
 	seq_printf(m, "alloc_fail_atomic %ld\n", atomic_long_read(&e->alloc_fail_atomic));
 	seq_printf(m, "bad_gfp_zone %ld\n", atomic_long_read(&e->bad_gfp_zone));
+	seq_printf(m, "nofail_atomic %ld\n", atomic_long_read(&e->nofail_atomic));
+	seq_printf(m, "nofail_waits %ld\n", atomic_long_read(&e->nofail_waits));
 	seq_printf(m, "cache_leaks %lu\n", leaks);
 	seq_printf(m, "bad_cache %ld\n", atomic_long_read(&e->bad_cache));
 	seq_printf(m, "nmi %ld\n", atomic_long_read(&e->nmi));
@@ -971,6 +1018,7 @@ static int ga_verify_stopped(void *data)
 	ga_mcache_verify(v);
 	ga_verify_centrals(v, ga_mcentral_verify);
 	ga_heap_verify(&ga.heap, v);
+	ga_heap_verify(&ga.dheap, v);
 	ga_verify_centrals(v, ga_mcentral_verify_count);
 	ga_mcache_verify_count(v);
 	spin_unlock(&ga.caches_lock);
@@ -1004,6 +1052,8 @@ unsigned long ga_verify(char *buf, size_t size)
 		buf[0] = '\0';
 	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
 	v.limit = st.spans_inuse + 1024;
+	ga_heap_read_stats(&ga.dheap, &st, &mapped, &free_pages, &largest);
+	v.limit += st.spans_inuse;
 	stop_machine(ga_verify_stopped, &v, NULL);
 	return v.problems;
 }
@@ -1067,7 +1117,7 @@ static int ga_cpu_dead(unsigned int cpu)
 
 static int __init goalloc_init(void)
 {
-	unsigned long cap;
+	unsigned long cap, dcap;
 	unsigned int i;
 	int cpu, ret;
 
@@ -1076,8 +1126,13 @@ static int __init goalloc_init(void)
 	BUILD_BUG_ON(GA_CHUNK_PAGES % 64);
 	BUILD_BUG_ON(BITS_PER_LONG != 64);
 	BUILD_BUG_ON(GA_MAX_OBJS_PER_SPAN > 64 << (GA_BITS_SIZES - 1));
+	BUILD_BUG_ON(GOALLOC_CACHE_DIRECT_MAP &
+		     (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_HWCACHE_ALIGN |
+		      SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_STORE_USER | SLAB_PANIC |
+		      SLAB_TYPESAFE_BY_RCU | SLAB_TRACE | SLAB_NOLEAKTRACE | SLAB_ACCOUNT |
+		      SLAB_RECLAIM_ACCOUNT | SLAB_NO_USER_FLAGS));
 
-	ret = ga_check_params(&cap);
+	ret = ga_check_params(&cap, &dcap);
 	if (ret)
 		return ret;
 
@@ -1086,20 +1141,29 @@ static int __init goalloc_init(void)
 		pr_err("cannot set up a %lu-byte arena: %d\n", arena_size, ret);
 		return ret;
 	}
-	/* Atomic callers of the global heap get background growth. */
+	/* The direct map's first block comes with its first use, but for kmalloc's. */
+	ret = ga_heap_init_backing(&ga.dheap, GA_BACKING_DIRECT,
+				   kmalloc_direct ? GA_CHUNK_BYTES : 0, dcap);
+	if (ret) {
+		pr_err("cannot set up the direct-map backing: %d\n", ret);
+		goto destroy_heap;
+	}
+	ga.kheap = kmalloc_direct ? &ga.dheap : &ga.heap;
+	/* Atomic callers of the global heaps get background growth. */
 	ga.heap.headroom = true;
+	ga.dheap.headroom = true;
 	ga.mcache = alloc_percpu_gfp(struct ga_mcache, GFP_KERNEL | __GFP_NOWARN);
 	if (!ga.mcache) {
 		pr_err("cannot set up the per-CPU caches: %d\n", -ENOMEM);
 		ret = -ENOMEM;
-		goto destroy_heap;
+		goto destroy_dheap;
 	}
 	for_each_possible_cpu(cpu)
 		ga_mcache_init(per_cpu_ptr(ga.mcache, cpu));
 	for (i = 1; i < GA_NUM_SPAN_CLASSES; i++) {
 		unsigned int sc = ga_spanclass_sizeclass(i);
 
-		ret = ga_mcentral_init(&ga.central[i], i, &ga.heap, ga_class_to_size[sc],
+		ret = ga_mcentral_init(&ga.central[i], i, ga.kheap, ga_class_to_size[sc],
 				       ga_class_to_npages[sc], &ga.mcache->alloc[i],
 				       &ga.mcache->stats.nalloc[i], &ga.mcache->stats.nfree[i]);
 		if (WARN_ON_ONCE(ret))
@@ -1121,12 +1185,14 @@ static int __init goalloc_init(void)
 	debugfs_create_file_unsafe("verify", 0400, ga_debugfs, ga_verify_show, &ga_debugfs_fops);
 	ga_faults_init();
 
-	pr_info("ready: %lu MiB arena, %lu MiB cap, %u size classes\n",
-		arena_size >> 20, cap >> 20, GA_NUM_SIZE_CLASSES - 1);
+	pr_info("ready: %lu MiB arena, %lu MiB cap, direct-map cap %lu MiB, kmalloc: %s\n",
+		arena_size >> 20, cap >> 20, dcap >> 20, kmalloc_direct ? "direct" : "vmalloc");
 	return 0;
 
 free_mcache:
 	free_percpu(ga.mcache);
+destroy_dheap:
+	ga_heap_destroy(&ga.dheap);
 destroy_heap:
 	ga_heap_destroy(&ga.heap);
 	return ret;
@@ -1167,10 +1233,11 @@ static void ga_release_all(void)
 	}
 	list_for_each_entry_safe(cache, next, &gone, node)
 		ga_cache_free_struct(cache);
-	live += ga.heap.stats.large_spans;
+	live += ga.heap.stats.large_spans + ga.dheap.stats.large_spans;
 	if (live) {
 		pr_warn("%lu objects still allocated at unload; their memory is freed\n", live);
 		ga_heap_forget_objects(&ga.heap);
+		ga_heap_forget_objects(&ga.dheap);
 	}
 }
 
@@ -1183,6 +1250,7 @@ static void __exit goalloc_exit(void)
 	/* Span structs released to RCU still reference the heap. */
 	rcu_barrier();
 	free_percpu(ga.mcache);
+	ga_heap_destroy(&ga.dheap);
 	ga_heap_destroy(&ga.heap);
 }
 

@@ -32,6 +32,14 @@ size_t goalloc_ksize(const void *p);
 /* A pool of objects of one size, in spans of its own (cf. kmem_cache). */
 struct goalloc_cache;
 
+/*
+ * goalloc_cache_create() flag, goalloc's own, in a bit no public SLAB_
+ * flag uses (goalloc never passes flags to the slab allocator):
+ * the cache's objects come from the direct-map backing, so that
+ * virt_to_page(), page_to_nid() and DMA work on them.
+ */
+#define GOALLOC_CACHE_DIRECT_MAP	((slab_flags_t __force)0x80000000U)
+
 struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 					   unsigned int align, slab_flags_t flags,
 					   void (*ctor)(void *));

@@ -34,4 +34,24 @@
 #define EXPORT_SYMBOL_IF_KUNIT(sym)
 #endif
 
+/*
+ * The largest order the page allocator hands out: MAX_ORDER - 1 until
+ * 6.4 made MAX_ORDER inclusive; 6.8 renamed it MAX_PAGE_ORDER.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define GA_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define GA_MAX_PAGE_ORDER	MAX_ORDER
+#else
+#define GA_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * For the tests: 6.7 replaced register_shrinker() with shrinker_alloc()
+ * and shrinker_register(); 6.8 made list_lru_add() take a node and memcg
+ * and left the old form as list_lru_add_obj().
+ */
+#define GA_HAVE_SHRINKER_ALLOC	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0))
+#define GA_HAVE_LIST_LRU_ADD_OBJ (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0))
+
 #endif /* _GOALLOC_COMPAT_H */

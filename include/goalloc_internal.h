@@ -247,8 +247,18 @@ struct ga_heap_stats {
 
 struct ga_region;
 
+/*
+ * Where a heap's regions come from. Both kinds are managed alike: the same
+ * page allocator, span table and object path; only the source differs.
+ */
+enum ga_backing {
+	GA_BACKING_VMALLOC,	/* vmalloc'd regions: any size, not the direct map */
+	GA_BACKING_DIRECT,	/* one 4 MiB page-allocator block per region */
+};
+
 struct ga_heap {
 	spinlock_t lock;		/* Go's mheap_.lock; irq-safe */
+	enum ga_backing backing;
 	struct ga_pagealloc pages;
 	struct ga_fixalloc spanalloc;
 	struct ga_fixalloc bitsalloc[GA_BITS_SIZES];	/* Go's gcBits arenas */
@@ -285,7 +295,17 @@ struct ga_heap {
 	struct ga_heap_stats stats;
 };
 
+/* The longest run of pages @h can ever hold: one region's, or the cap. */
+static inline unsigned long ga_heap_max_run(const struct ga_heap *h)
+{
+	if (h->backing == GA_BACKING_DIRECT)
+		return GA_CHUNK_PAGES;
+	return h->max_bytes >> GA_PAGE_SHIFT;
+}
+
 int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max_bytes);
+int ga_heap_init_backing(struct ga_heap *h, enum ga_backing backing,
+			 unsigned long arena_bytes, unsigned long max_bytes);
 void ga_heap_destroy(struct ga_heap *h);
 void ga_heap_forget_objects(struct ga_heap *h);
 void ga_heap_headroom(struct ga_heap *h, unsigned long *low, unsigned long *high);
@@ -469,6 +489,7 @@ void *ga_malloc_tiny(size_t size, gfp_t gfp);
 void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp);
 size_t ga_alloc_bulk_from(struct ga_mcentral *central, gfp_t gfp, size_t nr, void **p);
 void ga_alloc_failed(size_t size, gfp_t gfp);
+bool ga_nofail_retry(gfp_t gfp, bool possible, unsigned long *tries);
 void ga_free(const void *p);
 void ga_free_sensitive(const void *p);
 void ga_free_in(struct ga_mcentral *central, const void *p);
@@ -491,6 +512,8 @@ struct ga_errors {
 	atomic_long_t alloc_fail_reported;	/* those without __GFP_NOWARN */
 	atomic_long_t alloc_fail_atomic;	/* those whose gfp could not block */
 	atomic_long_t bad_gfp_zone;	/* GFP_DMA or GFP_DMA32, refused */
+	atomic_long_t nofail_atomic;	/* __GFP_NOFAIL that could not block */
+	atomic_long_t nofail_waits;	/* __GFP_NOFAIL retries after a wait */
 	atomic_long_t bad_cache;	/* a NULL cache passed in */
 	atomic_long_t nmi;		/* calls from NMI, refused */
 };
@@ -514,7 +537,9 @@ struct goalloc_cache {
 };
 
 struct goalloc {
-	struct ga_heap heap;
+	struct ga_heap heap;		/* the vmalloc backing */
+	struct ga_heap dheap;		/* the direct-map backing */
+	struct ga_heap *kheap;		/* the kmalloc family's: one of the two */
 	struct ga_mcentral central[GA_NUM_SPAN_CLASSES];
 	struct ga_mcache __percpu *mcache;
 	spinlock_t caches_lock;		/* the two lists; cache slots' flushes */
@@ -524,6 +549,18 @@ struct goalloc {
 };
 
 extern struct goalloc ga;
+
+/*
+ * The span that owns @p, in whichever backing holds it: each heap's span
+ * table covers its own address range (vmalloc space, the direct map), so
+ * at most one bounds check fails before the lookup that can succeed.
+ */
+static inline struct ga_span *ga_span_lookup(const void *p)
+{
+	struct ga_span *s = __ga_span_of(&ga.heap, p);
+
+	return s ?: __ga_span_of(&ga.dheap, p);
+}
 
 /* ---------------------------------------------------------------------- */
 /* The heap verifier (ga_verify(), goalloc_main.c)                        */

@@ -160,7 +160,7 @@ static void api_krealloc_paths(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goalloc_ksize(r), (size_t)round_up(200000, GA_PAGE_SIZE));
 	KUNIT_EXPECT_PTR_EQ(test, goalloc_krealloc(r, 50, GFP_KERNEL), r);
 	/* Failure leaves the object as it was. */
-	q = goalloc_krealloc(r, ga.heap.max_bytes + 1, GFP_KERNEL | __GFP_NOWARN);
+	q = goalloc_krealloc(r, ga.kheap->max_bytes + 1, GFP_KERNEL | __GFP_NOWARN);
 	KUNIT_EXPECT_NULL(test, q);
 	KUNIT_EXPECT_EQ(test, r[42], 42);
 	goalloc_kfree(r);
@@ -271,7 +271,7 @@ static void api_gfp_nowarn(struct kunit *test)
 {
 	long fail0 = counter(&ga.errors.alloc_fail);
 	long rep0 = counter(&ga.errors.alloc_fail_reported);
-	size_t huge = ga.heap.max_bytes + 1;
+	size_t huge = ga.kheap->max_bytes + 1;
 
 	KUNIT_EXPECT_NULL(test, goalloc_kmalloc(huge, GFP_KERNEL | __GFP_NOWARN));
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.alloc_fail) - fail0, 1L);
@@ -363,7 +363,7 @@ struct reuse_range {
 
 static void reuse_note(struct reuse_range *r, const void *p)
 {
-	struct ga_span *s = ga_span_of(&ga.heap, p);
+	struct ga_span *s = ga_span_lookup(p);
 	int i;
 
 	if (!s)
@@ -530,15 +530,15 @@ static void cache_isolation(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, pk[i]);
 	}
 	for (i = 0; i < 100; i++) {
-		sa = ga_span_of(&ga.heap, pa[i]);
-		sb = ga_span_of(&ga.heap, pb[i]);
-		sk = ga_span_of(&ga.heap, pk[i]);
+		sa = ga_span_lookup(pa[i]);
+		sb = ga_span_lookup(pb[i]);
+		sk = ga_span_lookup(pk[i]);
 		KUNIT_EXPECT_PTR_EQ(test, sa->central, &a->central);
 		KUNIT_EXPECT_PTR_EQ(test, sb->central, &b->central);
 		KUNIT_EXPECT_PTR_EQ(test, sk->central, &ga.central[ga_size_class(64)]);
 		for (j = 0; j < 100; j++) {
-			KUNIT_EXPECT_PTR_NE(test, ga_span_of(&ga.heap, pb[j]), sa);
-			KUNIT_EXPECT_PTR_NE(test, ga_span_of(&ga.heap, pk[j]), sa);
+			KUNIT_EXPECT_PTR_NE(test, ga_span_lookup(pb[j]), sa);
+			KUNIT_EXPECT_PTR_NE(test, ga_span_lookup(pk[j]), sa);
 		}
 	}
 	/* Freeing to the wrong cache is refused; the object stays valid. */
@@ -974,7 +974,7 @@ static void bad_huge_sizes(struct kunit *test)
 		KUNIT_EXPECT_NULL(test, goalloc_kzalloc(sizes[i], GFP_KERNEL | __GFP_NOWARN));
 		KUNIT_EXPECT_NULL(test, goalloc_krealloc(p, sizes[i], GFP_KERNEL | __GFP_NOWARN));
 	}
-	KUNIT_EXPECT_NULL(test, goalloc_kmalloc(ga.heap.max_bytes + 1, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_kmalloc(ga.kheap->max_bytes + 1, GFP_KERNEL));
 	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_tiny(0, GFP_KERNEL));
 	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_tiny(GA_TINY_SIZE, GFP_KERNEL));
 	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_tiny(SIZE_MAX, GFP_KERNEL | __GFP_NOWARN));
@@ -1110,6 +1110,106 @@ static void bad_gfp_flags(struct kunit *test)
 	goalloc_cache_destroy(c);
 }
 
+#ifdef CONFIG_FAULT_INJECTION
+/* Make the next @n region growths fail (0: none). */
+static void fail_next_growths(int n)
+{
+	ga_fail_grow.verbose = 0;
+	ga_fail_grow.interval = 1;
+	ga_fail_grow.probability = n ? 100 : 0;
+	atomic_set(&ga_fail_grow.times, n);
+}
+
+/* The kmalloc heap with no background growth and its free regions returned. */
+static void kheap_quiet(bool quiet)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ga.kheap->lock, flags);
+	ga.kheap->headroom = !quiet;
+	spin_unlock_irqrestore(&ga.kheap->lock, flags);
+	if (quiet) {
+		flush_work(&ga.kheap->grow_work);
+		ga_heap_reclaim(ga.kheap);
+	}
+}
+
+/* Bytes of a large kmalloc object that the kmalloc heap can only hold by growing. */
+static size_t size_that_needs_growth(struct kunit *test, void **hold, int nhold)
+{
+	unsigned long mapped, free_pages, largest;
+	struct ga_heap_stats st;
+	int i;
+
+	for (i = 0; i <= nhold; i++) {
+		ga_heap_read_stats(ga.kheap, &st, &mapped, &free_pages, &largest);
+		if (largest < ga_heap_max_run(ga.kheap))
+			return (largest + 1) * GA_PAGE_SIZE;
+		/* A whole free region (the direct map's initial block): fill it. */
+		KUNIT_ASSERT_LT(test, i, nhold);
+		hold[i] = goalloc_kmalloc(largest * GA_PAGE_SIZE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, hold[i]);
+	}
+	return 0;
+}
+#endif
+
+/*
+ * __GFP_NOFAIL: with a gfp that may block, an allocation whose growth
+ * fails waits and retries until it succeeds (while the same failure
+ * without the flag gets NULL); a size that can never fit fails at once;
+ * without blocking it is counted, reported once, and fails.
+ */
+static void bad_nofail_flags(struct kunit *test)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	long waits0 = counter(&ga.errors.nofail_waits);
+	long atomic0 = counter(&ga.errors.nofail_atomic);
+	long fail0;
+	void *hold[2] = {}, *p;
+	size_t size;
+
+	kheap_quiet(true);
+	size = size_that_needs_growth(test, hold, ARRAY_SIZE(hold));
+
+	/* Without the flag, one failed growth is a failed allocation. */
+	fail_next_growths(1);
+	KUNIT_EXPECT_NULL(test, goalloc_kmalloc(size, GFP_KERNEL | __GFP_NOWARN));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ga_fail_grow.times), 0);
+
+	/* With it, three failed growths are three waits, then the object. */
+	fail0 = counter(&ga.errors.alloc_fail);
+	fail_next_growths(3);
+	p = goalloc_kmalloc(size, GFP_KERNEL | __GFP_NOFAIL);
+	fail_next_growths(0);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, counter(&ga.errors.nofail_waits) - waits0, 3L);
+	KUNIT_EXPECT_EQ(test, counter(&ga.errors.alloc_fail) - fail0, 0L);
+	goalloc_kfree(p);
+
+	/* Never to fit: no wait, NULL. */
+	waits0 = counter(&ga.errors.nofail_waits);
+	KUNIT_EXPECT_NULL(test, goalloc_kmalloc(ga_heap_max_run(ga.kheap) * GA_PAGE_SIZE + 1,
+						GFP_KERNEL | __GFP_NOFAIL | __GFP_NOWARN));
+	KUNIT_EXPECT_EQ(test, counter(&ga.errors.nofail_waits) - waits0, 0L);
+
+	/* Atomic: it cannot wait, says so once, and fails as without the flag. */
+	kheap_quiet(true);
+	size = size_that_needs_growth(test, NULL, 0);
+	expect_reports_begin("__GFP_NOFAIL without blocking");
+	KUNIT_EXPECT_NULL(test, goalloc_kmalloc(size, GFP_ATOMIC | __GFP_NOFAIL | __GFP_NOWARN));
+	expect_reports_end();
+	KUNIT_EXPECT_EQ(test, counter(&ga.errors.nofail_atomic) - atomic0, 1L);
+	KUNIT_EXPECT_EQ(test, counter(&ga.errors.nofail_waits) - waits0, 0L);
+
+	goalloc_kfree(hold[0]);
+	goalloc_kfree(hold[1]);
+	kheap_quiet(false);
+#else
+	kunit_skip(test, "needs CONFIG_FAULT_INJECTION to make growth fail");
+#endif
+}
+
 /*
  * Calls from NMI context: allocations refused and counted; frees queued
  * and carried out by an irq_work on the CPU, but those past its ring's 32
@@ -1225,6 +1325,7 @@ static struct kunit_case badinput_cases[] = {
 	KUNIT_CASE(bad_null_cache),
 	KUNIT_CASE(bad_cache_names),
 	KUNIT_CASE(bad_gfp_flags),
+	KUNIT_CASE(bad_nofail_flags),
 	KUNIT_CASE(bad_nmi_calls),
 	{}
 };

@@ -20,14 +20,16 @@
 
 #include "goalloc_internal.h"
 
-/* Heap pages held by spans of the global allocator. */
+/* Heap pages held by spans of the global allocator, in both backings. */
 static inline unsigned long ga_test_pages_inuse(void)
 {
-	unsigned long mapped, free_pages, largest;
+	unsigned long mapped, free_pages, largest, n;
 	struct ga_heap_stats st;
 
 	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
-	return st.pages_inuse;
+	n = st.pages_inuse;
+	ga_heap_read_stats(&ga.dheap, &st, &mapped, &free_pages, &largest);
+	return n + st.pages_inuse;
 }
 
 /*

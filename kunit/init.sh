@@ -131,6 +131,8 @@ if [ "$ga_params" = 1 ]; then
 	refused cap_below_arena "max_heap=4194304 " arena_size=8M max_heap=4M
 	refused misaligned_cap "max_heap=10485760 " max_heap=10M
 	refused absurd_cap "max_heap=1125899906842624 " max_heap=1P
+	refused misaligned_direct_cap "direct_max=5242880 " direct_max=5M
+	refused absurd_direct_cap "direct_max=1125899906842624 " direct_max=1P
 	unwind_test
 	expect end
 	if /bin/modload $mod/goalloc.ko arena_size=8M max_heap=64M &&
@@ -139,6 +141,14 @@ if [ "$ga_params" = 1 ]; then
 		record load_unload_valid ok
 	else
 		record load_unload_valid fail "valid parameters did not load and unload"
+	fi
+	if /bin/modload $mod/goalloc.ko kmalloc_direct=1 direct_max=16M &&
+	   [ "$(cat /sys/module/goalloc/parameters/kmalloc_direct)" = Y ] &&
+	   [ "$(cat /sys/module/goalloc/parameters/direct_max)" = 16777216 ] &&
+	   rmmod goalloc && [ ! -e /sys/module/goalloc ]; then
+		record load_unload_kmalloc_direct ok
+	else
+		record load_unload_kmalloc_direct fail "kmalloc_direct=1 did not load and unload"
 	fi
 	echo "GOALLOC-SUITE goalloc_params" >&3
 	printf 'KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: goalloc_params\n    1..%d\n%s' \
