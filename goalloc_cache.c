@@ -596,12 +596,17 @@ again:
 		struct ga_span *s = c->tiny_span;
 		unsigned int grow = off + size - c->tinyoffset;
 
+		/*
+		 * KASAN first: once the start bit is set, a free of an
+		 * earlier object in the block (an interrupt, another CPU)
+		 * wipes up to it, padding included.
+		 */
+		ga_kasan_tiny_extend(c->tiny, off + size);
 		/* A new start bit (above all others) and the end moves up. */
 		atomic_add(BIT(off) + (grow << GA_TINY_END_SHIFT),
 			   &s->tiny_refs[ga_tiny_block(s, c->tiny)]);
 		v = (void *)(c->tiny + off);
 		c->tinyoffset = off + size;
-		ga_kasan_tiny_extend(c->tiny, off + size);
 	} else {
 		v = ga_tiny_new_block(c, size, gfp);
 	}
