@@ -1263,6 +1263,23 @@ static void ga_span_init_locked(struct ga_heap *h, struct ga_span *s, unsigned l
 static unsigned long ga_heap_take_aligned(struct ga_heap *h, unsigned long npages,
 					  unsigned long align);
 
+/*
+ * Pages past @npages that a run aligned to @align is asked with, to cut
+ * the aligned part out of it: align - 1 pages, as regions may start
+ * anywhere. Direct-map regions are single chunk-aligned chunks, so a run
+ * of a whole chunk (a 4 MiB object) is aligned to anything up to 4 MiB
+ * and no run needs to be longer than a chunk.
+ */
+static unsigned long ga_heap_align_extra(struct ga_heap *h, unsigned long npages,
+					 unsigned long align)
+{
+	unsigned long extra = align ? align / GA_PAGE_SIZE - 1 : 0;
+
+	if (h->backing == GA_BACKING_DIRECT)
+		extra = min(extra, GA_CHUNK_PAGES - min(npages, GA_CHUNK_PAGES));
+	return extra;
+}
+
 /* Satisfy @req from the free pages, with the heap lock held. */
 static bool ga_heap_try(struct ga_heap *h, const struct ga_grow_req *req, unsigned long need)
 {
@@ -1440,15 +1457,9 @@ EXPORT_SYMBOL_IF_KUNIT(ga_heap_alloc_span);
 static unsigned long ga_heap_take_aligned(struct ga_heap *h, unsigned long npages,
 					  unsigned long align)
 {
-	unsigned long extra = align / GA_PAGE_SIZE - 1, page, base, lead;
+	unsigned long extra = ga_heap_align_extra(h, npages, align), page, base, lead;
 
 	lockdep_assert_held(&h->lock);
-	/*
-	 * Direct-map regions are single chunk-aligned chunks: a run of a
-	 * whole chunk (a 4 MiB object) is aligned to anything up to 4 MiB.
-	 */
-	if (h->backing == GA_BACKING_DIRECT)
-		extra = min(extra, GA_CHUNK_PAGES - min(npages, GA_CHUNK_PAGES));
 	page = ga_pagealloc_alloc(&h->pages, npages + extra);
 	if (page == GA_NO_PAGE)
 		return page;
@@ -1495,11 +1506,7 @@ struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npag
 		align = 0;
 	if (WARN_ON_ONCE(align && !is_power_of_2(align)))
 		return NULL;
-	if (align)
-		need += align / GA_PAGE_SIZE - 1;
-	/* As ga_heap_take_aligned() asks of a direct-map heap. */
-	if (align && h->backing == GA_BACKING_DIRECT)
-		need = min(need, max_t(unsigned long, npages, GA_CHUNK_PAGES));
+	need += ga_heap_align_extra(h, npages, align);
 	req.align = align;
 	s = ga_fixalloc_alloc(&h->spanalloc, gfp);
 	if (!s)
