@@ -338,12 +338,19 @@ size_t ga_alloc_bulk_from(struct ga_mcentral *central, gfp_t gfp, size_t nr, voi
 	return i;
 }
 
+/* Can the kmalloc heap ever hold @size bytes? */
+static bool ga_size_fits(size_t size)
+{
+	return size <= GA_MAX_SMALL_SIZE ||
+	       DIV_ROUND_UP(size, GA_PAGE_SIZE) <= ga_heap_max_run(ga.kheap);
+}
+
 static void *ga_alloc_large(size_t size, gfp_t gfp)
 {
 	unsigned long npages = DIV_ROUND_UP(size, GA_PAGE_SIZE);
 	struct ga_span *s;
 
-	if (npages > ga_heap_max_run(ga.kheap))
+	if (!ga_size_fits(size))
 		return NULL;
 	/* kmalloc aligns power-of-two sizes to themselves; so does goalloc. */
 	s = ga_heap_alloc_span_aligned(ga.kheap, npages,
@@ -445,7 +452,6 @@ void *ga_malloc(size_t size, gfp_t gfp)
 {
 	unsigned long tries = 0;
 	unsigned int spc = 0;
-	bool possible;
 	size_t usable;
 	void *v;
 
@@ -456,7 +462,6 @@ void *ga_malloc(size_t size, gfp_t gfp)
 	might_alloc(gfp);
 	if (size <= GA_MAX_SMALL_SIZE)
 		spc = ga_size_class(size);
-	possible = size && (spc || DIV_ROUND_UP(size, GA_PAGE_SIZE) <= ga_heap_max_run(ga.kheap));
 	do {
 		if (unlikely(!size))
 			v = NULL;
@@ -464,7 +469,7 @@ void *ga_malloc(size_t size, gfp_t gfp)
 			v = ga_alloc_small(spc, gfp);
 		else
 			v = ga_alloc_large(size, gfp);
-	} while (unlikely(!v) && ga_nofail_retry(gfp, possible, &tries));
+	} while (unlikely(!v) && ga_nofail_retry(gfp, size && ga_size_fits(size), &tries));
 	if (unlikely(!v)) {
 		ga_alloc_failed(size, gfp);
 		return NULL;
