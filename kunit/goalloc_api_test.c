@@ -1120,20 +1120,6 @@ static void fail_next_growths(int n)
 	atomic_set(&ga_fail_grow.times, n);
 }
 
-/* The kmalloc heap with no background growth and its free regions returned. */
-static void kheap_quiet(bool quiet)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&ga.kheap->lock, flags);
-	ga.kheap->headroom = !quiet;
-	spin_unlock_irqrestore(&ga.kheap->lock, flags);
-	if (quiet) {
-		flush_work(&ga.kheap->grow_work);
-		ga_heap_reclaim(ga.kheap);
-	}
-}
-
 /* Bytes of a large kmalloc object that the kmalloc heap can only hold by growing. */
 static size_t size_that_needs_growth(struct kunit *test, void **hold, int nhold)
 {
@@ -1169,7 +1155,7 @@ static void bad_nofail_flags(struct kunit *test)
 	void *hold[2] = {}, *p;
 	size_t size;
 
-	kheap_quiet(true);
+	ga_test_headroom_of(ga.kheap, false);
 	size = size_that_needs_growth(test, hold, ARRAY_SIZE(hold));
 
 	/* Without the flag, one failed growth is a failed allocation. */
@@ -1194,7 +1180,7 @@ static void bad_nofail_flags(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, counter(&ga.errors.nofail_waits) - waits0, 0L);
 
 	/* Atomic: it cannot wait, says so once, and fails as without the flag. */
-	kheap_quiet(true);
+	ga_test_headroom_of(ga.kheap, false);
 	size = size_that_needs_growth(test, NULL, 0);
 	expect_reports_begin("__GFP_NOFAIL without blocking");
 	KUNIT_EXPECT_NULL(test, goalloc_kmalloc(size, GFP_ATOMIC | __GFP_NOFAIL | __GFP_NOWARN));
@@ -1204,7 +1190,7 @@ static void bad_nofail_flags(struct kunit *test)
 
 	goalloc_kfree(hold[0]);
 	goalloc_kfree(hold[1]);
-	kheap_quiet(false);
+	ga_test_headroom_of(ga.kheap, true);
 #else
 	kunit_skip(test, "needs CONFIG_FAULT_INJECTION to make growth fail");
 #endif

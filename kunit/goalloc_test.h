@@ -33,30 +33,40 @@ static inline unsigned long ga_test_pages_inuse(void)
 }
 
 /*
- * The global heap with no growth under way and every wholly free region
- * returned: background growth (the headroom) may still be adding one
- * that the last allocations asked for.
+ * A global heap (@h: ga.heap, ga.dheap) with no growth under way and every
+ * wholly free region returned: background growth (the headroom) may still
+ * be adding one that the last allocations asked for.
  */
+static inline void ga_test_settle(struct ga_heap *h)
+{
+	flush_work(&h->grow_work);
+	ga_heap_reclaim(h);
+}
+
 static inline void ga_test_heap_settle(void)
 {
-	flush_work(&ga.heap.grow_work);
-	ga_heap_reclaim(&ga.heap);
+	ga_test_settle(&ga.heap);
 }
 
 /*
- * Background growth on or off, for a test that measures the global heap's
- * free runs: off, nothing grows behind its back, and regions grown before
- * are returned. ga_test_exit() turns it on again.
+ * Background growth of @h on or off, for a test that measures its free
+ * runs: off, nothing grows behind its back, and regions grown before are
+ * returned. ga_test_exit() turns it on again in both heaps.
  */
-static inline void ga_test_headroom(bool on)
+static inline void ga_test_headroom_of(struct ga_heap *h, bool on)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&ga.heap.lock, flags);
-	ga.heap.headroom = on;
-	spin_unlock_irqrestore(&ga.heap.lock, flags);
+	spin_lock_irqsave(&h->lock, flags);
+	h->headroom = on;
+	spin_unlock_irqrestore(&h->lock, flags);
 	if (!on)
-		ga_test_heap_settle();
+		ga_test_settle(h);
+}
+
+static inline void ga_test_headroom(bool on)
+{
+	ga_test_headroom_of(&ga.heap, on);
 }
 
 /* goalloc's refusal counters, to compare before and after. */
@@ -335,7 +345,8 @@ static inline void ga_test_verify(struct kunit *test)
 static inline void ga_test_exit(struct kunit *test)
 {
 	hook_clear();
-	ga_test_headroom(true);
+	ga_test_headroom_of(&ga.heap, true);
+	ga_test_headroom_of(&ga.dheap, true);
 	ga_test_verify(test);
 }
 
