@@ -1080,13 +1080,21 @@ static int ga_verify_show(struct seq_file *m, void *unused)
 /* ---------------------------------------------------------------------- */
 /* Init and exit                                                          */
 
-/* Fault attributes start quiet: a failure is reported by its caller. */
-static void __init ga_faults_init(void)
+/*
+ * Fault attributes are quiet from the start of init, whose own allocations
+ * /proc/self/fail-nth may fail too: a failure is reported by its caller.
+ */
+static void __init ga_faults_quiet(void)
 {
 #ifdef CONFIG_FAULT_INJECTION
 	ga_fail_grow.verbose = 0;
 	ga_fail_meta.verbose = 0;
 #endif
+}
+
+/* Their debugfs controls, once goalloc's directory exists. */
+static void __init ga_faults_init(void)
+{
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 	fault_create_debugfs_attr("fail_grow", ga_debugfs, &ga_fail_grow);
 	fault_create_debugfs_attr("fail_meta", ga_debugfs, &ga_fail_meta);
@@ -1135,6 +1143,7 @@ static int __init goalloc_init(void)
 	ret = ga_check_params(&cap, &dcap);
 	if (ret)
 		return ret;
+	ga_faults_quiet();
 
 	ret = ga_heap_init(&ga.heap, arena_size, cap);
 	if (ret) {
