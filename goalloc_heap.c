@@ -931,6 +931,26 @@ static unsigned int ga_heap_find_chunks(struct ga_heap *h, unsigned int n)
 }
 
 /*
+ * The same from the top: the highest n free numbers with a free one on
+ * either side. Address-ordered first fit reaches them last, which keeps
+ * a headroom region free until the rest of the heap is full.
+ */
+static unsigned int ga_heap_find_chunks_top(struct ga_heap *h, unsigned int n)
+{
+	unsigned long end = h->pages.maxchunks, last;
+
+	lockdep_assert_held(&h->lock);
+	while (end >= n + 2) {
+		/* find_last_bit() returns @end when no number below it is used. */
+		last = find_last_bit(h->chunk_used, end);
+		if (last == end || end - last - 1 >= n + 2)
+			return end - n - 1;
+		end = last;
+	}
+	return UINT_MAX;
+}
+
+/*
  * Direct-map regions are single blocks of one chunk: the largest the page
  * allocator hands out on x86-64 (order 10), and physically contiguous, so
  * every object in one is too. Compound, so that hardened usercopy bounds a
@@ -1015,13 +1035,16 @@ free_region:
 	return NULL;
 }
 
-/* Make region @r part of the heap: false if no chunk numbers are left. */
-static bool ga_region_publish(struct ga_heap *h, struct ga_region *r, bool initial)
+/*
+ * Make region @r part of the heap, at the lowest free chunk numbers or,
+ * for @top (headroom), the highest: false if no chunk numbers are left.
+ */
+static bool ga_region_publish(struct ga_heap *h, struct ga_region *r, bool initial, bool top)
 {
 	unsigned int chunk, i;
 
 	lockdep_assert_held(&h->lock);
-	chunk = ga_heap_find_chunks(h, r->nchunks);
+	chunk = top ? ga_heap_find_chunks_top(h, r->nchunks) : ga_heap_find_chunks(h, r->nchunks);
 	if (chunk == UINT_MAX)
 		return false;
 	r->chunk = chunk;
@@ -1058,7 +1081,8 @@ static bool ga_region_free(struct ga_heap *h, struct ga_region *r)
  * and half the rate before (fast up, slow down, halving for each idle
  * window), or the current window's pace if that is higher. Below
  * low = max(2 MiB, 2 windows at that rate, 1/8 of the pages in use) free
- * pages, a work item grows the heap to high = 2 * low, up to 3/4 of the cap;
+ * pages, a work item grows the heap to high = 2 * low, up to the cap, in
+ * regions at the top of the chunk numbers, which first fit reaches last;
  * the delayed return of free regions leaves at least high free.
  */
 #define GA_HEADROOM_WINDOW	(HZ / 10 ?: 1)
@@ -1116,18 +1140,16 @@ void ga_heap_headroom(struct ga_heap *h, unsigned long *low, unsigned long *high
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_headroom);
 
 /*
- * Bytes the headroom may still grow: it never takes the heap past three
- * quarters of its cap, so that the rest is grown on demand, where a blocking request
- * for a long run needs it (regions grown ahead fill with spans of all
- * kinds, and their free pages need not lie in a run).
+ * Bytes the headroom may still grow, in whole chunks: up to the cap. A
+ * blocking request that finds no run at the cap takes back the headroom
+ * regions still wholly free (ga_heap_grow_for()).
  */
 static unsigned long ga_headroom_room(struct ga_heap *h)
 {
 	unsigned long used = h->mapped_bytes + h->reserved_bytes;
-	unsigned long limit = h->max_bytes / 4 * 3;
 
 	lockdep_assert_held(&h->lock);
-	return used < limit ? limit - used : 0;
+	return used < h->max_bytes ? round_down(h->max_bytes - used, GA_CHUNK_BYTES) : 0;
 }
 
 /* Under heap->lock, after taking @npages (0: a refused request): grow? */
@@ -1209,10 +1231,20 @@ static bool __ga_heap_reclaim_keep(struct ga_heap *h, unsigned long keep, struct
 	return kept;
 }
 
+/* Give back the regions __ga_heap_reclaim_keep() detached; sleeps. */
+static void ga_regions_destroy(struct list_head *gone)
+{
+	struct ga_region *r, *next;
+
+	list_for_each_entry_safe(r, next, gone, node) {
+		list_del(&r->node);
+		ga_region_destroy(r);
+	}
+}
+
 static unsigned long __ga_heap_reclaim(struct ga_heap *h, bool keep_headroom)
 {
 	unsigned long flags, returned, low, high = 0;
-	struct ga_region *r, *next;
 	LIST_HEAD(gone);
 	bool kept;
 
@@ -1227,8 +1259,7 @@ static unsigned long __ga_heap_reclaim(struct ga_heap *h, bool keep_headroom)
 	if (kept)
 		mod_delayed_work(system_wq, &h->reclaim_work, h->reclaim_delay);
 	spin_unlock_irqrestore(&h->lock, flags);
-	list_for_each_entry_safe(r, next, &gone, node)
-		ga_region_destroy(r);
+	ga_regions_destroy(&gone);
 	return returned;
 }
 
@@ -1321,6 +1352,7 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 	struct ga_region *r = NULL;
 	unsigned long flags, bytes;
 	unsigned int noio;
+	LIST_HEAD(gone);
 	int ret = 0;
 
 	might_sleep();
@@ -1334,19 +1366,22 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 	spin_lock_irqsave(&h->lock, flags);
 	if (ga_heap_try(h, req, need))
 		goto unlock;
+	/*
+	 * At the cap, a request gives the wholly free regions back (headroom
+	 * ones among them: they are free until the rest of the heap is full)
+	 * and takes their room in the same hold of the lock, so that the
+	 * headroom work cannot grow into it first. The headroom work itself
+	 * never does: it would only trade free regions for one.
+	 */
+	if (ga_heap_over_cap(h, bytes) && !bg_grew)
+		__ga_heap_reclaim_keep(h, 0, &gone);
 	if (ga_heap_over_cap(h, bytes)) {
-		spin_unlock_irqrestore(&h->lock, flags);
-		ga_heap_reclaim(h);
-		spin_lock_irqsave(&h->lock, flags);
-		if (ga_heap_try(h, req, need))
-			goto unlock;
-		if (ga_heap_over_cap(h, bytes)) {
-			ret = -ENOSPC;
-			goto fail;
-		}
+		ret = -ENOSPC;
+		goto fail;
 	}
 	h->reserved_bytes += bytes;
 	spin_unlock_irqrestore(&h->lock, flags);
+	ga_regions_destroy(&gone);
 
 	r = ga_region_alloc(h, bytes);
 
@@ -1355,7 +1390,7 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 	/* Another grower may have made room meanwhile: then r is not needed. */
 	if (ga_heap_try(h, req, need))
 		goto unlock;
-	if (!r || !ga_region_publish(h, r, false)) {
+	if (!r || !ga_region_publish(h, r, false, !!bg_grew)) {
 		ret = r ? -ENOSPC : -ENOMEM;
 		goto fail;
 	}
@@ -1374,6 +1409,7 @@ unlock:
 	spin_unlock_irqrestore(&h->lock, flags);
 	if (r)
 		ga_region_destroy(r);
+	ga_regions_destroy(&gone);
 	memalloc_noio_restore(noio);
 	if (!ret)
 		ga_test_point(GA_TP_GROWN, h);
@@ -1781,7 +1817,7 @@ int ga_heap_init_backing(struct ga_heap *h, enum ga_backing backing,
 	if (!r)
 		goto free_index;
 	spin_lock_irqsave(&h->lock, flags);
-	published = ga_region_publish(h, r, true);
+	published = ga_region_publish(h, r, true, false);
 	spin_unlock_irqrestore(&h->lock, flags);
 	if (WARN_ON_ONCE(!published)) {
 		ga_region_destroy(r);

@@ -1421,6 +1421,65 @@ static void heap_global_init_state(struct kunit *test)
 }
 
 /*
+ * Headroom regions take the highest free chunk numbers, so that first fit
+ * reaches them last: with a hole left low by a returned region, the
+ * background growth must still land above every other region, and a
+ * small span must still come from below it.
+ */
+static void heap_headroom_at_top(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 32 * MiB);
+	struct ga_span *a0, *a, *b, *c, *d;
+	unsigned int i, top_other, lowest_bg = UINT_MAX;
+	unsigned long flags, bg;
+
+	h->reclaim_delay = 3600 * HZ;
+	/* A page of the arena taken: each whole chunk below grows a region. */
+	a0 = span_alloc(h, 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a0);
+	b = span_alloc(h, GA_CHUNK_PAGES, GFP_KERNEL);
+	c = span_alloc(h, GA_CHUNK_PAGES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	ga_heap_free_span(h, b);
+	KUNIT_ASSERT_EQ(test, ga_heap_reclaim(h), 1UL);
+	top_other = c->page / GA_CHUNK_PAGES;
+
+	spin_lock_irqsave(&h->lock, flags);
+	h->headroom = true;
+	spin_unlock_irqrestore(&h->lock, flags);
+	/* Leaves the arena below the low watermark: the work item grows. */
+	a = span_alloc(h, GA_CHUNK_PAGES - 1 - 16, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	flush_work(&h->grow_work);
+	bg = heap_stats(h).st.bg_grows;
+	KUNIT_EXPECT_GE(test, bg, 1UL);
+
+	spin_lock_irqsave(&h->lock, flags);
+	h->headroom = false;
+	for (i = 0; i < h->pages.maxchunks && lowest_bg == UINT_MAX; i++)
+		if (h->chunk_region[i] && h->chunk_region[i] != h->chunk_region[0] &&
+		    h->chunk_region[i] != h->chunk_region[top_other])
+			lowest_bg = i;
+	spin_unlock_irqrestore(&h->lock, flags);
+	KUNIT_EXPECT_NE(test, lowest_bg, UINT_MAX);
+	KUNIT_EXPECT_GT(test, lowest_bg, top_other);
+
+	/* The arena's last pages first, then c's region, never the top. */
+	d = span_alloc(h, 16, GFP_ATOMIC);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_EXPECT_LT(test, d->page, (unsigned long)GA_CHUNK_PAGES);
+	ga_heap_free_span(h, d);
+	ga_heap_free_span(h, c);
+	d = span_alloc(h, 32, GFP_ATOMIC);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_EXPECT_EQ(test, d->page / GA_CHUNK_PAGES, (unsigned long)top_other);
+	ga_heap_free_span(h, d);
+	ga_heap_free_span(h, a);
+	ga_heap_free_span(h, a0);
+}
+
+/*
  * Headroom: a hard-interrupt user (hrtimer) and a softirq user (timer) take
  * a working set four times the initial arena with GFP_ATOMIC while the
  * test thread keeps allocating and freeing on the same CPU. Only the
@@ -1482,8 +1541,8 @@ static void heap_atomic_headroom(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	KUNIT_ASSERT_TRUE(test, ga.heap.headroom);
-	/* Four arenas' worth, within the 3/4 of the cap the headroom may use. */
-	set = min(4 * ga.heap.arena_bytes, ga.heap.max_bytes / 4 * 3 - 2 * ga.heap.arena_bytes);
+	/* Four arenas' worth, well within the cap. */
+	set = min(4 * ga.heap.arena_bytes, ga.heap.max_bytes - 2 * ga.heap.arena_bytes);
 	KUNIT_ASSERT_GE(test, set, 3 * ga.heap.arena_bytes);
 	r->want_hard = set / 4 * 3 / HEADROOM_HARD_SIZE;
 	r->want_soft = set / 4 / HEADROOM_SOFT_SIZE;
@@ -1538,6 +1597,102 @@ static void heap_atomic_headroom(struct kunit *test)
 	ga_test_heap_settle();
 }
 
+/*
+ * Atomic allocations fail only at the cap: with the cap lowered to 32 MiB
+ * past the mapped heap, a softirq user takes 64 KiB objects with
+ * GFP_ATOMIC until one fails. When it does, the heap must be within one
+ * growth of the cap, counting regions being added: the background growth
+ * used all the room there was.
+ */
+#define TO_CAP_ROOM	SZ_32M
+#define TO_CAP_SIZE	SZ_64K
+
+struct to_cap_run {
+	struct timer_list tl;
+	void **objs;
+	unsigned int n, want;
+	bool failed;
+	unsigned long mapped, reserved;	/* at the failure */
+};
+
+static void to_cap_soft(struct timer_list *tl)
+{
+	struct to_cap_run *r = from_timer(r, tl, tl);
+	unsigned long flags;
+	int i;
+
+	for (i = 0; i < 8 && r->n < r->want; i++) {
+		void *p = goalloc_kmalloc(TO_CAP_SIZE, GFP_ATOMIC | __GFP_NOWARN);
+
+		if (!p) {
+			spin_lock_irqsave(&ga.heap.lock, flags);
+			r->mapped = ga.heap.mapped_bytes;
+			r->reserved = ga.heap.reserved_bytes;
+			spin_unlock_irqrestore(&ga.heap.lock, flags);
+			WRITE_ONCE(r->failed, true);
+			return;
+		}
+		memset(p, 0x43, 64);
+		r->objs[r->n++] = p;
+	}
+	if (r->n < r->want)
+		mod_timer(tl, jiffies + 1);
+	else
+		WRITE_ONCE(r->failed, true);
+}
+
+/* The global heap's cap, for a test; under its lock, as growth reads it. */
+static void heap_set_cap(unsigned long bytes)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ga.heap.lock, flags);
+	ga.heap.max_bytes = bytes;
+	spin_unlock_irqrestore(&ga.heap.lock, flags);
+}
+
+static void heap_atomic_to_cap(struct kunit *test)
+{
+	struct to_cap_run *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	unsigned long max0 = ga.heap.max_bytes, cap, bg0, waited = 0;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_TRUE(test, ga.heap.headroom);
+	KUNIT_ASSERT_PTR_EQ(test, ga.kheap, &ga.heap);
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	ga_test_heap_settle();
+	cap = heap_stats(&ga.heap).mapped + TO_CAP_ROOM;
+	KUNIT_ASSERT_LE(test, cap, max0);
+	/* More than the cap holds: the run ends at a failure. */
+	r->want = cap / TO_CAP_SIZE;
+	r->objs = kunit_kcalloc(test, r->want, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->objs);
+	bg0 = heap_stats(&ga.heap).st.bg_grows;
+
+	heap_set_cap(cap);
+	timer_setup(&r->tl, to_cap_soft, 0);
+	mod_timer(&r->tl, jiffies + 1);
+	while (!READ_ONCE(r->failed) && waited++ < 10000)
+		usleep_range(1000, 2000);
+	del_timer_sync(&r->tl);
+
+	KUNIT_EXPECT_TRUE(test, r->failed);
+	KUNIT_EXPECT_LT(test, r->n, r->want);
+	KUNIT_EXPECT_LT_MSG(test, cap - r->mapped - r->reserved, ga.heap.grow_bytes,
+			    "an atomic allocation failed with %lu MiB of the cap not grown",
+			    (cap - r->mapped - r->reserved) >> 20);
+	KUNIT_EXPECT_GT(test, heap_stats(&ga.heap).st.bg_grows, bg0);
+	kunit_info(test, "note: cap %lu MiB: %u GFP_ATOMIC objects (%lu MiB) from softirq before the first failure, at %lu MiB mapped, %lu MiB being added; %lu background growths\n",
+		   cap >> 20, r->n, ((unsigned long)r->n * TO_CAP_SIZE) >> 20, r->mapped >> 20,
+		   r->reserved >> 20, heap_stats(&ga.heap).st.bg_grows - bg0);
+	for (i = 0; i < r->n; i++)
+		goalloc_kfree(r->objs[i]);
+	KUNIT_EXPECT_EQ(test, ga_drain_all(), 0);
+	heap_set_cap(max0);
+	ga_test_heap_settle();
+}
+
 static struct kunit_case heap_cases[] = {
 	KUNIT_CASE_PARAM(heap_init_rejects_bad_sizes, bad_init_gen_params),
 	KUNIT_CASE(heap_span_basic),
@@ -1555,7 +1710,9 @@ static struct kunit_case heap_cases[] = {
 	KUNIT_CASE(heap_irq_context),
 	KUNIT_CASE(heap_two_cpus),
 	KUNIT_CASE(heap_global_init_state),
+	KUNIT_CASE(heap_headroom_at_top),
 	KUNIT_CASE(heap_atomic_headroom),
+	KUNIT_CASE(heap_atomic_to_cap),
 	{}
 };
 
