@@ -338,22 +338,22 @@ size_t ga_alloc_bulk_from(struct ga_mcentral *central, gfp_t gfp, size_t nr, voi
 	return i;
 }
 
-/* Can the kmalloc heap ever hold @size bytes? */
-static bool ga_size_fits(size_t size)
+/* Can an object of @size bytes ever be had, with large ones from @h? */
+static bool ga_size_fits(struct ga_heap *h, size_t size)
 {
 	return size <= GA_MAX_SMALL_SIZE ||
-	       DIV_ROUND_UP(size, GA_PAGE_SIZE) <= ga_heap_max_run(ga.kheap);
+	       DIV_ROUND_UP(size, GA_PAGE_SIZE) <= ga_heap_max_run(h);
 }
 
-static void *ga_alloc_large(size_t size, gfp_t gfp)
+static void *ga_alloc_large(struct ga_heap *h, size_t size, gfp_t gfp)
 {
 	unsigned long npages = DIV_ROUND_UP(size, GA_PAGE_SIZE);
 	struct ga_span *s;
 
-	if (!ga_size_fits(size))
+	if (!ga_size_fits(h, size))
 		return NULL;
 	/* kmalloc aligns power-of-two sizes to themselves; so does goalloc. */
-	s = ga_heap_alloc_span_aligned(ga.kheap, npages,
+	s = ga_heap_alloc_span_aligned(h, npages,
 				       is_power_of_2(size) ? min(size, GA_MAX_ALIGN) : 0,
 				       GA_SPAN_INIT, 0, gfp);
 	if (!s)
@@ -437,18 +437,20 @@ void ga_alloc_failed(size_t size, gfp_t gfp)
 }
 
 /**
- * ga_malloc() - Allocate @size bytes (Go's mallocgc without the GC).
+ * ga_malloc_from() - Allocate @size bytes (Go's mallocgc without the GC).
+ * @h: the heap for a large object: the kmalloc family's (ga.kheap), or
+ *	the vmalloc heap for goalloc_kvmalloc()
  * @size: 1 or more bytes
  * @gfp: allocation flags; only flags that allow blocking grow the heap
  *
  * Sizes up to 32 KiB come from the size class that fits, larger ones get
- * whole pages of their own. The object's usable size is zeroed if
+ * whole pages of their own from @h. The object's usable size is zeroed if
  * want_init_on_alloc(@gfp) (__GFP_ZERO, or the init_on_alloc policy).
  *
  * Context: Any context but NMI; sleeps only if @gfp allows.
  * Return: the object, or %NULL.
  */
-void *ga_malloc(size_t size, gfp_t gfp)
+void *ga_malloc_from(struct ga_heap *h, size_t size, gfp_t gfp)
 {
 	unsigned long tries = 0;
 	unsigned int spc = 0;
@@ -468,8 +470,8 @@ void *ga_malloc(size_t size, gfp_t gfp)
 		else if (spc)
 			v = ga_alloc_small(spc, gfp);
 		else
-			v = ga_alloc_large(size, gfp);
-	} while (unlikely(!v) && ga_nofail_retry(gfp, size && ga_size_fits(size), &tries));
+			v = ga_alloc_large(h, size, gfp);
+	} while (unlikely(!v) && ga_nofail_retry(gfp, size && ga_size_fits(h, size), &tries));
 	if (unlikely(!v)) {
 		ga_alloc_failed(size, gfp);
 		return NULL;
@@ -482,6 +484,21 @@ void *ga_malloc(size_t size, gfp_t gfp)
 	ga_kasan_set_size(v, size, usable);
 	kmemleak_alloc(v, usable, 1, gfp);
 	return v;
+}
+
+/**
+ * ga_malloc() - Allocate @size bytes for the kmalloc family.
+ * @size: 1 or more bytes
+ * @gfp: allocation flags
+ *
+ * ga_malloc_from() with large objects from the kmalloc family's heap.
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows.
+ * Return: the object, or %NULL.
+ */
+void *ga_malloc(size_t size, gfp_t gfp)
+{
+	return ga_malloc_from(ga.kheap, size, gfp);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1036,6 +1053,45 @@ size_t ga_usable_size(const void *p)
 	return __ga_usable_size(p, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_usable_size);
+
+/**
+ * ga_owns() - Is @p a live object goalloc handed out?
+ * @p: any pointer
+ *
+ * O(1) and lockless: the span table, then the object's allocation state
+ * as a free would check it. A snapshot: an object freed or allocated
+ * meanwhile by another CPU may be seen either way.
+ *
+ * Context: Any context.
+ * Return: true if @p is the start of an object goalloc handed out (of any
+ * kind, tiny included) and has not seen freed.
+ */
+bool ga_owns(const void *p)
+{
+	struct ga_span *s = ga_span_lookup(p);
+	unsigned long off, idx;
+	bool live = false;
+	u8 state;
+
+	if (!s)
+		return false;
+	preempt_disable();
+	/* Pairs with the release that made the span's fields valid. */
+	state = smp_load_acquire(&s->state);
+	off = (unsigned long)p - s->base;
+	if (state == GA_SPAN_LARGE) {
+		live = !off && READ_ONCE(s->where) == GA_WHERE_LARGE;
+	} else if (state == GA_SPAN_INUSE && s->elemsize) {
+		bool tiny = s->spanclass == GA_TINY_SPANCLASS;
+
+		idx = off / s->elemsize;
+		live = idx < s->nelems && (tiny || !(off % s->elemsize)) &&
+		       ga_span_obj_allocated(s, idx) && !test_bit(idx, s->remote_free) &&
+		       (!tiny || ga_tiny_extent(s, idx, off % GA_TINY_SIZE));
+	}
+	preempt_enable();
+	return live;
+}
 
 /**
  * ga_ksize() - Bytes usable at an object, for a caller that uses them all.

@@ -322,6 +322,144 @@ void *goalloc_krealloc(const void *p, size_t new_size, gfp_t gfp)
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_krealloc, GOALLOC_NS);
 
+/**
+ * goalloc_kmalloc_node() - Allocate memory, with a NUMA node hint.
+ * @size: bytes wanted
+ * @gfp: as for goalloc_kmalloc()
+ * @node: the node wanted, or NUMA_NO_NODE: a hint only. goalloc is not
+ *	NUMA-aware yet; its heap takes memory from any node, so the object
+ *	may be on another node (kmalloc_node() too falls back to others
+ *	unless __GFP_THISNODE).
+ *
+ * Context: as goalloc_kmalloc().
+ * Return: as goalloc_kmalloc().
+ */
+void *goalloc_kmalloc_node(size_t size, gfp_t gfp, int node)
+{
+	return goalloc_kmalloc(size, gfp);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kmalloc_node, GOALLOC_NS);
+
+/**
+ * goalloc_kvmalloc() - Allocate memory of any size the heap can hold.
+ * @size: bytes wanted
+ * @gfp: as for goalloc_kmalloc(); __GFP_ZERO for kvzalloc()
+ *
+ * kvmalloc()'s use: a size too large for kmalloc. Large objects come from
+ * the vmalloc heap whatever kmalloc_direct says, so the largest object is
+ * a run of the heap's cap (module parameter max_heap, a quarter of RAM by
+ * default) less what is in use; the memory is vmalloc memory (see
+ * goalloc_kmalloc()), as kvmalloc's may be. Free it with goalloc_kfree(),
+ * which is kvfree() for goalloc. Unlike kvmalloc(), a gfp that does not
+ * allow blocking is served too, from the mapped heap only.
+ *
+ * Context: Any context but NMI (refused: %NULL); sleeps only if @gfp allows
+ *	blocking.
+ * Return: the object; ZERO_SIZE_PTR for @size 0; %NULL on failure.
+ */
+void *goalloc_kvmalloc(size_t size, gfp_t gfp)
+{
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (unlikely(ga_gfp_zone_refused(gfp)))
+		return NULL;
+	return ga_malloc_from(&ga.heap, size, gfp);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kvmalloc, GOALLOC_NS);
+
+/**
+ * goalloc_kmemdup() - Copy memory into a new object.
+ * @src: the bytes to copy
+ * @len: how many
+ * @gfp: as for goalloc_kmalloc()
+ *
+ * Context: as goalloc_kmalloc().
+ * Return: the copy (from goalloc_kmalloc()); ZERO_SIZE_PTR for @len 0;
+ * %NULL on failure.
+ */
+void *goalloc_kmemdup(const void *src, size_t len, gfp_t gfp)
+{
+	void *p = goalloc_kmalloc(len, gfp);
+
+	if (!ZERO_OR_NULL_PTR(p))
+		memcpy(p, src, len);
+	return p;
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kmemdup, GOALLOC_NS);
+
+/**
+ * goalloc_kmemdup_nul() - Copy bytes into a new NUL-terminated string.
+ * @s: the bytes, or %NULL
+ * @len: how many to copy; the string has @len + 1 bytes
+ * @gfp: as for goalloc_kmalloc()
+ *
+ * Context: as goalloc_kmalloc().
+ * Return: the string; %NULL for a %NULL @s or on failure.
+ */
+char *goalloc_kmemdup_nul(const char *s, size_t len, gfp_t gfp)
+{
+	char *p;
+
+	if (!s || len == SIZE_MAX)
+		return NULL;
+	p = goalloc_kmalloc(len + 1, gfp);
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kmemdup_nul, GOALLOC_NS);
+
+/**
+ * goalloc_kstrdup() - Copy a string into a new object.
+ * @s: the string, or %NULL
+ * @gfp: as for goalloc_kmalloc()
+ *
+ * Context: as goalloc_kmalloc().
+ * Return: the copy; %NULL for a %NULL @s or on failure.
+ */
+char *goalloc_kstrdup(const char *s, gfp_t gfp)
+{
+	return s ? goalloc_kmemdup_nul(s, strlen(s), gfp) : NULL;
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kstrdup, GOALLOC_NS);
+
+/**
+ * goalloc_kstrndup() - Copy at most @max bytes of a string.
+ * @s: the string, or %NULL
+ * @max: the most bytes to copy; the copy is always NUL-terminated
+ * @gfp: as for goalloc_kmalloc()
+ *
+ * Context: as goalloc_kmalloc().
+ * Return: the copy; %NULL for a %NULL @s or on failure.
+ */
+char *goalloc_kstrndup(const char *s, size_t max, gfp_t gfp)
+{
+	return s ? goalloc_kmemdup_nul(s, strnlen(s, max), gfp) : NULL;
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kstrndup, GOALLOC_NS);
+
+/**
+ * goalloc_owns() - Is @p a live object from goalloc?
+ * @p: any pointer, %NULL included
+ *
+ * O(1) and lockless (a lookup in the span table, then the object's
+ * allocation state), for code that must tell goalloc's objects from
+ * others, such as a kfree() that routes a pointer to goalloc or to the
+ * kernel. A snapshot: an object another CPU frees or allocates meanwhile
+ * may be seen either way; for an object the caller owns, it is exact.
+ *
+ * Context: Any context.
+ * Return: true if @p is the start of an object goalloc handed out (from
+ * any of its calls or caches, on either backing) and not yet freed.
+ */
+bool goalloc_owns(const void *p)
+{
+	return !ZERO_OR_NULL_PTR(p) && ga_owns(p);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_owns, GOALLOC_NS);
+
 /* ---------------------------------------------------------------------- */
 /* Caches                                                                 */
 
@@ -348,13 +486,48 @@ static unsigned int ga_cache_align(unsigned int size, unsigned int align, slab_f
 	return max_t(unsigned int, align, sizeof(unsigned long long));
 }
 
+/*
+ * The flags of kmem_cache_create() that goalloc_cache_create() takes; the
+ * table in Documentation/goalloc.rst says why for each. Honoured: cache
+ * line alignment, the direct map, SLAB_PANIC, SLAB_NOLEAKTRACE, and
+ * SLAB_RECLAIM_ACCOUNT (shown as reclaimable in the statistics).
+ * Accepted with no effect, breaking no promise: memory spread (goalloc is
+ * not NUMA-aware), SLUB's debugging (goalloc's own checks, and KASAN on a
+ * KASAN kernel, cover what they would: poison and red zones), tracing,
+ * failslab and debugobjects marks, usercopy and KFENCE opt-outs.
+ * Everything else is refused: SLAB_ACCOUNT (nothing would be charged to
+ * the memory cgroup), the DMA zones (goalloc serves none) and unknown
+ * bits.
+ */
+#define GA_CACHE_FLAGS_TAKEN	(SLAB_HWCACHE_ALIGN | GOALLOC_CACHE_DIRECT_MAP | SLAB_PANIC | \
+				 SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT)
+#define GA_CACHE_FLAGS_IGNORED	(SLAB_MEM_SPREAD | SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | \
+				 SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | \
+				 SLAB_DEBUG_OBJECTS | SLAB_FAILSLAB | SLAB_NO_USER_FLAGS | \
+				 SLAB_SKIP_KFENCE)
+
+/* Why a flag goalloc_cache_create() refuses is refused, for its line. */
+static const char *ga_cache_flag_refusal(slab_flags_t flags)
+{
+	if (flags & SLAB_ACCOUNT)
+		return "SLAB_ACCOUNT: goalloc cannot charge a memory cgroup";
+	if (flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32))
+		return "SLAB_CACHE_DMA/DMA32: goalloc serves no DMA zone";
+	if (flags & SLAB_TYPESAFE_BY_RCU)
+		return "SLAB_TYPESAFE_BY_RCU is not supported";
+	return "unknown flags";
+}
+
 /**
  * goalloc_cache_create() - Create a pool of objects of one size.
  * @name: shown in the stats; letters, digits, '_', '-' and '.', 1..32
  * @size: object size, 1 byte to 4 MiB
  * @align: object alignment: 0, or a power of two up to 8 KiB
- * @flags: 0, or %SLAB_HWCACHE_ALIGN and %GOALLOC_CACHE_DIRECT_MAP in any
- *	combination; others are refused
+ * @flags: %SLAB_HWCACHE_ALIGN, %GOALLOC_CACHE_DIRECT_MAP, %SLAB_PANIC,
+ *	%SLAB_NOLEAKTRACE and %SLAB_RECLAIM_ACCOUNT are honoured; SLUB's
+ *	debugging flags and %SLAB_MEM_SPREAD are accepted with no effect;
+ *	%SLAB_ACCOUNT, the DMA caches and unknown flags are refused (the
+ *	table in Documentation/goalloc.rst)
  * @ctor: called on each object when its span is new, as kmem_cache's
  *	constructor; objects must go back in constructed state
  *
@@ -369,7 +542,8 @@ static unsigned int ga_cache_align(unsigned int size, unsigned int align, slab_f
  * them.
  *
  * Context: Process context; sleeps.
- * Return: the cache, or %NULL for bad arguments or no memory.
+ * Return: the cache, or %NULL for bad arguments, refused flags or no
+ * memory (with %SLAB_PANIC: a panic instead).
  */
 struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 					   unsigned int align, slab_flags_t flags,
@@ -384,16 +558,21 @@ struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 
 	might_sleep();
 	if (!name || !*name || strlen(name) > 32 || !size || size > SZ_4M ||
-	    (align && (!is_power_of_2(align) || align > GA_PAGE_SIZE)) ||
-	    (flags & ~(SLAB_HWCACHE_ALIGN | GOALLOC_CACHE_DIRECT_MAP))) {
+	    (align && (!is_power_of_2(align) || align > GA_PAGE_SIZE))) {
 		pr_err("cache_create(%s, %u, %u, %#x): invalid arguments\n",
 		       name ?: "(null)", size, align, (unsigned int)flags);
-		return NULL;
+		goto fail;
+	}
+	if (flags & ~(GA_CACHE_FLAGS_TAKEN | GA_CACHE_FLAGS_IGNORED)) {
+		pr_err("cache_create(%s, flags %#x): refused %s\n", name, (unsigned int)flags,
+		       ga_cache_flag_refusal(flags & ~(GA_CACHE_FLAGS_TAKEN |
+						       GA_CACHE_FLAGS_IGNORED)));
+		goto fail;
 	}
 	for (c = name; *c; c++) {
 		if (!isalnum(*c) && !strchr("_-.", *c)) {
 			pr_err("cache_create(%s): invalid name\n", name);
-			return NULL;
+			goto fail;
 		}
 	}
 	elemsize = ALIGN(size, ga_cache_align(size, align, flags));
@@ -401,7 +580,7 @@ struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 
 	cache = kzalloc(sizeof(*cache), GFP_KERNEL);
 	if (!cache)
-		return NULL;
+		goto fail;
 	cache->name = kstrdup(name, GFP_KERNEL);
 	cache->cpu = alloc_percpu(struct ga_cache_cpu);
 	if (!cache->name || !cache->cpu)
@@ -427,6 +606,10 @@ free:
 	free_percpu(cache->cpu);
 	kfree(cache->name);
 	kfree(cache);
+fail:
+	/* As SLUB's kmem_cache_create(). */
+	if (flags & SLAB_PANIC)
+		panic("goalloc: cannot create cache %s\n", name ?: "(null)");
 	return NULL;
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_cache_create, GOALLOC_NS);
@@ -500,7 +683,9 @@ static void ga_cache_init_object(struct goalloc_cache *cache, void *p, gfp_t gfp
 		memset(p, 0, cache->central.elemsize);
 	}
 	ga_kasan_set_size(p, cache->object_size, cache->central.elemsize);
-	kmemleak_alloc(p, cache->object_size, 1, gfp);
+	/* Its free's kmemleak_free() is then a no-op (see ga_free_small()). */
+	if (!(cache->flags & SLAB_NOLEAKTRACE))
+		kmemleak_alloc(p, cache->object_size, 1, gfp);
 }
 
 /**
@@ -551,6 +736,63 @@ void *goalloc_cache_zalloc(struct goalloc_cache *cache, gfp_t gfp)
 	return goalloc_cache_alloc(cache, gfp | __GFP_ZERO);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_cache_zalloc, GOALLOC_NS);
+
+/**
+ * goalloc_cache_alloc_node() - Allocate from a cache, with a node hint.
+ * @cache: the cache
+ * @gfp: as for goalloc_kmalloc()
+ * @node: a hint only, as for goalloc_kmalloc_node()
+ *
+ * Context: as goalloc_cache_alloc().
+ * Return: as goalloc_cache_alloc().
+ */
+void *goalloc_cache_alloc_node(struct goalloc_cache *cache, gfp_t gfp, int node)
+{
+	return goalloc_cache_alloc(cache, gfp);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_cache_alloc_node, GOALLOC_NS);
+
+/**
+ * goalloc_cache_size() - The object size a cache was created with.
+ * @cache: the cache
+ *
+ * Context: Any context.
+ * Return: the size asked of goalloc_cache_create(), as kmem_cache_size();
+ * 0 for a %NULL @cache (refused).
+ */
+unsigned int goalloc_cache_size(struct goalloc_cache *cache)
+{
+	if (unlikely(!cache)) {
+		ga_refuse_cache("the size");
+		return 0;
+	}
+	return cache->object_size;
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_cache_size, GOALLOC_NS);
+
+/**
+ * goalloc_cache_shrink() - Give a cache's unused spans back to the heap.
+ * @cache: the cache
+ *
+ * As kmem_cache_shrink(): every CPU gives back the span it holds for
+ * allocation, and spans with no object allocated go back to the heap.
+ * goalloc's per-CPU caches are drained whole, one work item per online
+ * CPU, so the size classes' and other caches' spans go back too.
+ *
+ * Context: Process context; sleeps.
+ * Return: 0; -EINVAL for a %NULL @cache (refused); -ENOMEM if the drain
+ * could not be started.
+ */
+int goalloc_cache_shrink(struct goalloc_cache *cache)
+{
+	if (unlikely(!cache)) {
+		ga_refuse_cache("a shrink");
+		return -EINVAL;
+	}
+	might_sleep();
+	return ga_drain_all();
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_cache_shrink, GOALLOC_NS);
 
 /**
  * goalloc_cache_free() - Free an object to its cache.
@@ -877,6 +1119,49 @@ static void ga_stats_cpus(struct seq_file *m)
 	}
 }
 
+/* Each cache's backing and what it was created with; reclaimable bytes. */
+static void ga_stats_caches(struct seq_file *m)
+{
+	static const struct {
+		slab_flags_t flag;
+		const char *name;
+	} shown[] = {
+		{ SLAB_HWCACHE_ALIGN, "hwcache_align" },
+		{ SLAB_RECLAIM_ACCOUNT, "reclaim_account" },
+		{ SLAB_NOLEAKTRACE, "noleaktrace" },
+		{ SLAB_PANIC, "panic" },
+	};
+	unsigned long reclaimable = 0, flags, spans;
+	struct goalloc_cache *cache;
+	struct ga_mcentral *c;
+	char buf[64];
+	unsigned int i, n;
+
+	lockdep_assert_held(&ga.caches_lock);
+	seq_printf(m, "\n%-24s %-8s %s\n", "cache", "backing", "flags");
+	list_for_each_entry(cache, &ga.caches, node) {
+		c = &cache->central;
+		n = 0;
+		buf[0] = '\0';
+		for (i = 0; i < ARRAY_SIZE(shown); i++)
+			if (cache->flags & shown[i].flag)
+				n += scnprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "",
+					       shown[i].name);
+		if (c->ctor)
+			n += scnprintf(buf + n, sizeof(buf) - n, "%sctor", n ? "," : "");
+		seq_printf(m, "%-24s %-8s %s\n", cache->name,
+			   c->heap->backing == GA_BACKING_DIRECT ? "direct" : "vmalloc",
+			   n ? buf : "-");
+		if (!(cache->flags & SLAB_RECLAIM_ACCOUNT))
+			continue;
+		spin_lock_irqsave(&c->lock, flags);
+		spans = c->nr_cached + c->nr_partial + c->nr_full;
+		spin_unlock_irqrestore(&c->lock, flags);
+		reclaimable += spans * c->npages * GA_PAGE_SIZE;
+	}
+	seq_printf(m, "reclaimable_span_bytes %lu\n", reclaimable);
+}
+
 /* Objects still allocated in destroyed caches. */
 static unsigned long ga_zombie_objects(void)
 {
@@ -899,6 +1184,7 @@ static int ga_stats_show(struct seq_file *m, void *unused)
 
 	spin_lock(&ga.caches_lock);
 	ga_stats_classes(m);
+	ga_stats_caches(m);
 	leaks = ga_zombie_objects();
 	spin_unlock(&ga.caches_lock);
 	ga_stats_heap(m, &ga.heap, "heap");

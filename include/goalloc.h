@@ -28,6 +28,13 @@ void *goalloc_kmalloc_tiny(size_t size, gfp_t gfp);
 void goalloc_kfree(const void *p);
 void goalloc_kfree_sensitive(const void *p);
 size_t goalloc_ksize(const void *p);
+void *goalloc_kmalloc_node(size_t size, gfp_t gfp, int node);
+void *goalloc_kvmalloc(size_t size, gfp_t gfp);
+void *goalloc_kmemdup(const void *src, size_t len, gfp_t gfp);
+char *goalloc_kmemdup_nul(const char *s, size_t len, gfp_t gfp);
+char *goalloc_kstrdup(const char *s, gfp_t gfp);
+char *goalloc_kstrndup(const char *s, size_t max, gfp_t gfp);
+bool goalloc_owns(const void *p);
 
 /* A pool of objects of one size, in spans of its own (cf. kmem_cache). */
 struct goalloc_cache;
@@ -45,9 +52,12 @@ struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 					   void (*ctor)(void *));
 void goalloc_cache_destroy(struct goalloc_cache *cache);
 void *goalloc_cache_alloc(struct goalloc_cache *cache, gfp_t gfp);
+void *goalloc_cache_alloc_node(struct goalloc_cache *cache, gfp_t gfp, int node);
 void *goalloc_cache_zalloc(struct goalloc_cache *cache, gfp_t gfp);
 void goalloc_cache_free(struct goalloc_cache *cache, void *p);
 int goalloc_cache_alloc_bulk(struct goalloc_cache *cache, gfp_t gfp, size_t nr, void **p);
 void goalloc_cache_free_bulk(struct goalloc_cache *cache, size_t nr, void **p);
+unsigned int goalloc_cache_size(struct goalloc_cache *cache);
+int goalloc_cache_shrink(struct goalloc_cache *cache);
 
 #endif /* _GOALLOC_H */

@@ -484,6 +484,7 @@ void ga_mcache_init(struct ga_mcache *c);
 void ga_mcache_nmi_sync(int cpu);
 void ga_mcache_flush(int cpu);
 void ga_slot_flush(struct ga_mcentral *central, int cpu);
+void *ga_malloc_from(struct ga_heap *h, size_t size, gfp_t gfp);
 void *ga_malloc(size_t size, gfp_t gfp);
 void *ga_malloc_tiny(size_t size, gfp_t gfp);
 void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp);
@@ -497,6 +498,7 @@ void ga_sweep_refused(struct ga_span *s, unsigned int n);
 void ga_refuse_nmi(void);
 size_t ga_usable_size(const void *p);
 size_t ga_ksize(const void *p, bool *tiny);
+bool ga_owns(const void *p);
 int ga_drain_all(void);
 unsigned int ga_size_class(size_t size);
 

@@ -647,6 +647,66 @@ static void cache_create_rejects(struct kunit *test)
 	goalloc_cache_destroy(NULL);
 }
 
+/*
+ * The SLAB_ flags modules pass: each one goalloc takes or ignores gives a
+ * working cache; the ones it refuses give NULL and one line. The table is
+ * in Documentation/goalloc.rst.
+ */
+static void cache_flags(struct kunit *test)
+{
+	static const slab_flags_t taken[] = {
+		SLAB_HWCACHE_ALIGN, SLAB_PANIC, SLAB_NOLEAKTRACE, SLAB_RECLAIM_ACCOUNT,
+		SLAB_MEM_SPREAD, SLAB_CONSISTENCY_CHECKS, SLAB_RED_ZONE, SLAB_POISON,
+		SLAB_STORE_USER, SLAB_TRACE, SLAB_DEBUG_OBJECTS, SLAB_FAILSLAB,
+		SLAB_NO_USER_FLAGS, SLAB_SKIP_KFENCE, GOALLOC_CACHE_DIRECT_MAP,
+		SLAB_HWCACHE_ALIGN | SLAB_RECLAIM_ACCOUNT | SLAB_MEM_SPREAD | SLAB_PANIC,
+	};
+	static const slab_flags_t refused[] = {
+		SLAB_CACHE_DMA, SLAB_CACHE_DMA32, SLAB_KMALLOC, (slab_flags_t __force)0x200U,
+		SLAB_ACCOUNT ?: SLAB_CACHE_DMA, SLAB_RECLAIM_ACCOUNT | SLAB_CACHE_DMA,
+	};
+	struct goalloc_cache *c;
+	unsigned int i, j;
+	char *f[4], *text;
+	void *p[40];
+
+	for (i = 0; i < ARRAY_SIZE(taken); i++) {
+		c = goalloc_cache_create("ga_test_flags", 96, 0, taken[i], NULL);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, c, "flags %#x", (unsigned int)taken[i]);
+		if (!c)
+			continue;
+		KUNIT_EXPECT_EQ(test, goalloc_cache_size(c), 96U);
+		for (j = 0; j < ARRAY_SIZE(p); j++) {
+			p[j] = goalloc_cache_alloc(c, GFP_KERNEL);
+			KUNIT_EXPECT_NOT_NULL(test, p[j]);
+			if (p[j])
+				memset(p[j], 0x5a, 96);
+		}
+		if (taken[i] & SLAB_RECLAIM_ACCOUNT) {
+			/* Shown as reclaimable, with all of its spans' bytes. */
+			text = read_stats(test);
+			KUNIT_EXPECT_EQ(test, stats_row(test, text, "ga_test_flags", f,
+							ARRAY_SIZE(f)), 3);
+			KUNIT_EXPECT_NOT_NULL(test, strstr(f[2], "reclaim_account"));
+			KUNIT_ASSERT_EQ(test, stats_row(test, text, "reclaimable_span_bytes", f,
+							ARRAY_SIZE(f)), 2);
+			KUNIT_EXPECT_GE(test, number_at(test, f, 1),
+					(unsigned long)c->central.npages * GA_PAGE_SIZE);
+		}
+		for (j = 0; j < ARRAY_SIZE(p); j++)
+			goalloc_cache_free(c, p[j]);
+		goalloc_cache_destroy(c);
+	}
+	expect_reports_begin("caches with refused flags");
+	for (i = 0; i < ARRAY_SIZE(refused); i++)
+		KUNIT_EXPECT_NULL_MSG(test, goalloc_cache_create("ga_test_flags", 96, 0,
+								 refused[i], NULL),
+				      "flags %#x", (unsigned int)refused[i]);
+	expect_reports_end();
+	text = read_stats(test);
+	KUNIT_EXPECT_EQ(test, stats_row(test, text, "ga_test_flags", f, ARRAY_SIZE(f)), 0);
+}
+
 static void cache_zalloc_and_bulk(struct kunit *test)
 {
 	struct goalloc_cache *c = goalloc_cache_create("ga_test_bulk", 250, 0, 0, NULL);
@@ -738,6 +798,194 @@ static void cache_destroy_with_live_objects(struct kunit *test)
 			counter(&ga.errors.invalid_free) - inv0, 1L);
 }
 
+/* ---------------------------------------------------------------------- */
+/* goalloc_api: the helpers modules call                                  */
+
+/* kmemdup, kmemdup_nul, kstrdup, kstrndup: copies in goalloc objects. */
+static void api_dup_helpers(struct kunit *test)
+{
+	static const char src[] = "goalloc: the Go runtime's allocator";
+	u8 bytes[300];
+	char *s;
+	u8 *m;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bytes); i++)
+		bytes[i] = i * 7 + 3;
+	m = goalloc_kmemdup(bytes, sizeof(bytes), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(m));
+	KUNIT_EXPECT_EQ(test, goalloc_ksize(m), (size_t)320);
+	KUNIT_EXPECT_EQ(test, memcmp(m, bytes, sizeof(bytes)), 0);
+	goalloc_kfree(m);
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_kmemdup(bytes, 0, GFP_KERNEL), ZERO_SIZE_PTR);
+
+	s = goalloc_kstrdup(src, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_STREQ(test, s, src);
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(s));
+	goalloc_kfree(s);
+	s = goalloc_kstrndup(src, 7, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_STREQ(test, s, "goalloc");
+	goalloc_kfree(s);
+	/* A bound past the string's end copies the string. */
+	s = goalloc_kstrndup(src, 1000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_STREQ(test, s, src);
+	goalloc_kfree(s);
+	/* kmemdup_nul copies NULs inside and ends with one. */
+	s = goalloc_kmemdup_nul("ab\0cd", 5, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, memcmp(s, "ab\0cd\0", 6), 0);
+	goalloc_kfree(s);
+	s = goalloc_kstrdup("", GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s[0], '\0');
+	goalloc_kfree(s);
+	KUNIT_EXPECT_NULL(test, goalloc_kstrdup(NULL, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_kstrndup(NULL, 4, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_kmemdup_nul(NULL, 4, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_kmemdup_nul(src, SIZE_MAX, GFP_KERNEL));
+}
+
+/* The node hint: any node or none gives an object of the same kind. */
+static void api_node_hint(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_node", 72, 0, 0, NULL);
+	int nodes[] = { NUMA_NO_NODE, 0, first_online_node };
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_EQ(test, goalloc_cache_size(c), 72U);
+	for (i = 0; i < ARRAY_SIZE(nodes); i++) {
+		void *p = goalloc_kmalloc_node(100, GFP_KERNEL | __GFP_ZERO, nodes[i]);
+		void *q = goalloc_cache_alloc_node(c, GFP_KERNEL, nodes[i]);
+
+		KUNIT_EXPECT_NOT_NULL(test, p);
+		KUNIT_EXPECT_NOT_NULL(test, q);
+		KUNIT_EXPECT_EQ(test, goalloc_ksize(p), (size_t)112);
+		KUNIT_EXPECT_TRUE(test, p && !memchr_inv(p, 0, 100));
+		KUNIT_EXPECT_TRUE(test, goalloc_owns(q));
+		goalloc_kfree(p);
+		goalloc_cache_free(c, q);
+	}
+	goalloc_cache_destroy(c);
+}
+
+/*
+ * goalloc_kvmalloc: any size the heap holds, 8 MiB here (past kmalloc's
+ * 4 MiB limit, which kmalloc_direct=1 keeps); large ones are vmalloc
+ * memory whatever backs the kmalloc family.
+ */
+static void api_kvmalloc(struct kunit *test)
+{
+	size_t sizes[] = { 24, SZ_32K, SZ_64K + 1, SZ_4M + 1, SZ_8M };
+	unsigned int i;
+
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_kvmalloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		u8 *p = goalloc_kvmalloc(sizes[i], GFP_KERNEL | __GFP_ZERO);
+
+		KUNIT_ASSERT_NOT_NULL_MSG(test, p, "%zu bytes", sizes[i]);
+		KUNIT_EXPECT_GE(test, goalloc_ksize(p), sizes[i]);
+		KUNIT_EXPECT_TRUE(test, !memchr_inv(p, 0, sizes[i]));
+		if (sizes[i] > GA_MAX_SMALL_SIZE)
+			KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+		p[0] = 1;
+		p[sizes[i] - 1] = 2;
+		goalloc_kfree(p);
+	}
+	/* More than the heap can ever hold: NULL, not a wait. */
+	KUNIT_EXPECT_NULL(test, goalloc_kvmalloc(ga.heap.max_bytes + 1,
+						 GFP_KERNEL | __GFP_NOWARN));
+}
+
+/* goalloc_owns: live objects of every kind yes; anything else no. */
+static void api_owns(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_owns", 40, 0, 0, NULL);
+	void *k = goalloc_kmalloc(200, GFP_KERNEL);
+	void *t = goalloc_kmalloc_tiny(6, GFP_KERNEL);
+	void *t2 = goalloc_kmalloc_tiny(4, GFP_KERNEL);
+	void *l = goalloc_kmalloc(SZ_128K, GFP_KERNEL);
+	void *o = c ? goalloc_cache_alloc(c, GFP_KERNEL) : NULL;
+	void *slab = kmalloc(64, GFP_KERNEL);
+	int local;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, t2);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	KUNIT_ASSERT_NOT_NULL(test, slab);
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(k));
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(t));
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(t2));
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(l));
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(o));
+	/* Inside an object, not one. */
+	KUNIT_EXPECT_FALSE(test, goalloc_owns((u8 *)k + 8));
+	KUNIT_EXPECT_FALSE(test, goalloc_owns((u8 *)l + PAGE_SIZE));
+	KUNIT_EXPECT_FALSE(test, goalloc_owns((u8 *)o + 1));
+	/* Not goalloc's. */
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(NULL));
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(ZERO_SIZE_PTR));
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(slab));
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(&local));
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(test));
+	/* Freed. */
+	goalloc_kfree(k);
+	goalloc_kfree(t);
+	goalloc_kfree(l);
+	goalloc_cache_free(c, o);
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(k));
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(t));
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(t2));
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(l));
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(o));
+	goalloc_kfree(t2);
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(t2));
+	kfree(slab);
+	goalloc_cache_destroy(c);
+}
+
+/* Spans a central has: partial, full and in mcaches. */
+static unsigned long central_spans(struct ga_mcentral *c)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&c->lock, flags);
+	n = c->nr_partial + c->nr_full + c->nr_cached;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return n;
+}
+
+/* A cache's spans of free objects go back to the heap on a shrink. */
+static void api_cache_shrink(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_shrink", 256, 0, 0, NULL);
+	void *objs[64];
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = goalloc_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		goalloc_cache_free(c, objs[i]);
+	KUNIT_EXPECT_GT(test, central_spans(&c->central), 0UL);
+	KUNIT_EXPECT_EQ(test, goalloc_cache_shrink(c), 0);
+	KUNIT_EXPECT_EQ(test, central_spans(&c->central), 0UL);
+	/* Still usable after. */
+	objs[0] = goalloc_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, objs[0]);
+	goalloc_cache_free(c, objs[0]);
+	goalloc_cache_destroy(c);
+}
+
 static struct kunit_case api_cases[] = {
 	KUNIT_CASE(api_zero_size_and_null),
 	KUNIT_CASE(api_kzalloc_and_gfp_zero),
@@ -757,9 +1005,15 @@ static struct kunit_case api_cases[] = {
 	KUNIT_CASE(cache_span_geometry),
 	KUNIT_CASE(cache_alignment),
 	KUNIT_CASE(cache_create_rejects),
+	KUNIT_CASE(cache_flags),
 	KUNIT_CASE(cache_zalloc_and_bulk),
 	KUNIT_CASE(cache_bulk_partial_failure),
 	KUNIT_CASE(cache_destroy_with_live_objects),
+	KUNIT_CASE(api_dup_helpers),
+	KUNIT_CASE(api_node_hint),
+	KUNIT_CASE(api_kvmalloc),
+	KUNIT_CASE(api_owns),
+	KUNIT_CASE(api_cache_shrink),
 	{}
 };
 
@@ -1047,12 +1301,14 @@ static void bad_null_cache(struct kunit *test)
 	b[0] = p;
 	goalloc_cache_free_bulk(NULL, 1, b);
 	goalloc_cache_destroy(NULL);
+	KUNIT_EXPECT_EQ(test, goalloc_cache_size(NULL), 0U);
+	KUNIT_EXPECT_EQ(test, goalloc_cache_shrink(NULL), -EINVAL);
 	expect_reports_end();
-	expect_counts(test, c0, (struct bad_counts){ .cache = 5 });
+	expect_counts(test, c0, (struct bad_counts){ .cache = 7 });
 	/* p was not freed by the refused calls. */
 	KUNIT_EXPECT_EQ(test, goalloc_ksize(p), (size_t)64);
 	goalloc_kfree(p);
-	expect_counts(test, c0, (struct bad_counts){ .cache = 5 });
+	expect_counts(test, c0, (struct bad_counts){ .cache = 7 });
 }
 
 /* Cache names: NULL, empty, too long, bad characters are refused. */
