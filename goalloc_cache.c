@@ -877,6 +877,7 @@ static __always_inline void ga_free_small(struct ga_span *s, u8 state, const voi
 {
 	unsigned long off;
 	unsigned int idx;
+	bool typesafe;
 
 	if (unlikely(state != GA_SPAN_INUSE || (central && s->central != central))) {
 		ga_refuse_free(GA_INVALID_FREE, p);
@@ -896,8 +897,12 @@ static __always_inline void ga_free_small(struct ga_span *s, u8 state, const voi
 		ga_refuse_free(GA_INTERIOR_FREE, p);
 		return;
 	}
-	/* init_on_free wipes objects, but not constructed ones (as SLUB). */
-	if ((sensitive || (want_init_on_free() && !s->central->ctor)) &&
+	/*
+	 * init_on_free wipes objects, but not constructed ones nor those of a
+	 * type-safe cache, which RCU readers may still read (as SLUB).
+	 */
+	typesafe = s->central->typesafe_rcu;
+	if ((sensitive || (want_init_on_free() && !s->central->ctor && !typesafe)) &&
 	    ga_span_obj_allocated(s, idx)) {
 		ga_kasan_unpoison(p, s->elemsize);
 		ga_wipe(p, s->elemsize, sensitive);
@@ -905,8 +910,9 @@ static __always_inline void ga_free_small(struct ga_span *s, u8 state, const voi
 	/*
 	 * Invalid before the free is published and the object can be handed
 	 * out again. One already free is left as it is, and refused below.
+	 * A type-safe cache's freed objects stay valid memory, as SLUB's.
 	 */
-	if (!ga_kasan_is_free(p))
+	if (!typesafe && !ga_kasan_is_free(p))
 		ga_kasan_poison(p, s->elemsize, GA_KASAN_FREE);
 	/* Unknown to kmemleak if it was free already: then a no-op. */
 	kmemleak_free(p);

@@ -216,6 +216,11 @@ static void ga_central_release(struct ga_mcentral *c, struct list_head *gone)
 
 	list_for_each_entry_safe(s, next, gone, list) {
 		list_del(&s->list);
+		/* Readers may still look at its objects: later (goalloc_rcu.c). */
+		if (c->typesafe_rcu) {
+			ga_rcu_release_typesafe(s);
+			continue;
+		}
 		/*
 		 * init_on_free: the heap's free pages hold zeroes, as the
 		 * page allocator's do under that policy, whichever class or

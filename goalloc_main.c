@@ -489,8 +489,9 @@ static unsigned int ga_cache_align(unsigned int size, unsigned int align, slab_f
 /*
  * The flags of kmem_cache_create() that goalloc_cache_create() takes; the
  * table in Documentation/goalloc.rst says why for each. Honoured: cache
- * line alignment, the direct map, SLAB_PANIC, SLAB_NOLEAKTRACE, and
- * SLAB_RECLAIM_ACCOUNT (shown as reclaimable in the statistics).
+ * line alignment, the direct map, SLAB_PANIC, SLAB_NOLEAKTRACE,
+ * SLAB_TYPESAFE_BY_RCU (goalloc_rcu.c) and SLAB_RECLAIM_ACCOUNT (shown
+ * as reclaimable in the statistics).
  * Accepted with no effect, breaking no promise: memory spread (goalloc is
  * not NUMA-aware), SLUB's debugging (goalloc's own checks, and KASAN on a
  * KASAN kernel, cover what they would: poison and red zones), tracing,
@@ -500,7 +501,7 @@ static unsigned int ga_cache_align(unsigned int size, unsigned int align, slab_f
  * bits.
  */
 #define GA_CACHE_FLAGS_TAKEN	(SLAB_HWCACHE_ALIGN | GOALLOC_CACHE_DIRECT_MAP | SLAB_PANIC | \
-				 SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT)
+				 SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT | SLAB_TYPESAFE_BY_RCU)
 #define GA_CACHE_FLAGS_IGNORED	(SLAB_MEM_SPREAD | SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | \
 				 SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | \
 				 SLAB_DEBUG_OBJECTS | SLAB_FAILSLAB | SLAB_NO_USER_FLAGS | \
@@ -513,8 +514,6 @@ static const char *ga_cache_flag_refusal(slab_flags_t flags)
 		return "SLAB_ACCOUNT: goalloc cannot charge a memory cgroup";
 	if (flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32))
 		return "SLAB_CACHE_DMA/DMA32: goalloc serves no DMA zone";
-	if (flags & SLAB_TYPESAFE_BY_RCU)
-		return "SLAB_TYPESAFE_BY_RCU is not supported";
 	return "unknown flags";
 }
 
@@ -524,7 +523,8 @@ static const char *ga_cache_flag_refusal(slab_flags_t flags)
  * @size: object size, 1 byte to 4 MiB
  * @align: object alignment: 0, or a power of two up to 8 KiB
  * @flags: %SLAB_HWCACHE_ALIGN, %GOALLOC_CACHE_DIRECT_MAP, %SLAB_PANIC,
- *	%SLAB_NOLEAKTRACE and %SLAB_RECLAIM_ACCOUNT are honoured; SLUB's
+ *	%SLAB_NOLEAKTRACE, %SLAB_TYPESAFE_BY_RCU and %SLAB_RECLAIM_ACCOUNT
+ *	are honoured; SLUB's
  *	debugging flags and %SLAB_MEM_SPREAD are accepted with no effect;
  *	%SLAB_ACCOUNT, the DMA caches and unknown flags are refused (the
  *	table in Documentation/goalloc.rst)
@@ -594,6 +594,7 @@ struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 		goto free;
 	}
 	cache->central.ctor = ctor;
+	cache->central.typesafe_rcu = flags & SLAB_TYPESAFE_BY_RCU;
 	cache->object_size = size;
 	cache->align = align;
 	cache->flags = flags;
@@ -641,6 +642,13 @@ void goalloc_cache_destroy(struct goalloc_cache *cache)
 	if (!cache)
 		return;
 	might_sleep();
+	/*
+	 * Deferred frees of its objects first, and its spans' releases after
+	 * their grace period (a type-safe cache's), as kmem_cache_destroy()'s
+	 * rcu_barrier().
+	 */
+	if (cache->central.typesafe_rcu || ga_rcu_busy())
+		ga_rcu_flush();
 	/* Listed until its spans are back: ga_verify() sees it whole. */
 	spin_lock(&ga.caches_lock);
 	for_each_possible_cpu(cpu)
@@ -656,6 +664,9 @@ void goalloc_cache_destroy(struct goalloc_cache *cache)
 		       cache->name, live);
 		return;
 	}
+	/* The releases of the spans just emptied use the cache's mcentral. */
+	if (cache->central.typesafe_rcu)
+		rcu_barrier();
 	ga_cache_free_struct(cache);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_cache_destroy, GOALLOC_NS);
@@ -667,11 +678,19 @@ static void ga_refuse_cache(const char *what)
 	pr_warn_ratelimited("refused %s of a NULL cache\n", what);
 }
 
-/* SLUB's slab_want_init_on_alloc(): constructed objects are not wiped. */
+/*
+ * SLUB's slab_want_init_on_alloc(): constructed objects are not wiped;
+ * a type-safe cache's only for __GFP_ZERO, as RCU readers may be reading.
+ */
 static bool ga_cache_want_init(struct goalloc_cache *cache, gfp_t gfp)
 {
-	if (static_branch_maybe(CONFIG_INIT_ON_ALLOC_DEFAULT_ON, &init_on_alloc))
-		return !cache->central.ctor;
+	if (static_branch_maybe(CONFIG_INIT_ON_ALLOC_DEFAULT_ON, &init_on_alloc)) {
+		if (cache->central.ctor)
+			return false;
+		if (cache->central.typesafe_rcu)
+			return gfp & __GFP_ZERO;
+		return true;
+	}
 	return gfp & __GFP_ZERO;
 }
 
@@ -1129,6 +1148,7 @@ static void ga_stats_caches(struct seq_file *m)
 		{ SLAB_HWCACHE_ALIGN, "hwcache_align" },
 		{ SLAB_RECLAIM_ACCOUNT, "reclaim_account" },
 		{ SLAB_NOLEAKTRACE, "noleaktrace" },
+		{ SLAB_TYPESAFE_BY_RCU, "typesafe_by_rcu" },
 		{ SLAB_PANIC, "panic" },
 	};
 	unsigned long reclaimable = 0, flags, spans;
@@ -1467,11 +1487,16 @@ static int __init goalloc_init(void)
 	spin_lock_init(&ga.caches_lock);
 	INIT_LIST_HEAD(&ga.caches);
 	INIT_LIST_HEAD(&ga.zombies);
+	ret = ga_rcu_init();
+	if (ret) {
+		pr_err("cannot set up deferred frees: %d\n", ret);
+		goto free_mcache;
+	}
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "goalloc:dead", NULL, ga_cpu_dead);
 	if (ret < 0) {
 		pr_err("cannot register for CPU hotplug: %d\n", ret);
-		goto free_mcache;
+		goto exit_rcu;
 	}
 	ga_cpuhp_state = ret;
 
@@ -1484,6 +1509,8 @@ static int __init goalloc_init(void)
 		arena_size >> 20, cap >> 20, dcap >> 20, kmalloc_direct ? "direct" : "vmalloc");
 	return 0;
 
+exit_rcu:
+	ga_rcu_exit();
 free_mcache:
 	free_percpu(ga.mcache);
 destroy_dheap:
@@ -1522,6 +1549,8 @@ static void ga_release_all(void)
 	list_splice_init(&ga.zombies, &gone);
 	list_splice_init(&ga.caches, &never);
 	spin_unlock(&ga.caches_lock);
+	/* Type-safe caches' span releases use their mcentral: let them run. */
+	rcu_barrier();
 	list_for_each_entry_safe(cache, next, &never, node) {
 		pr_warn("cache %s was never destroyed\n", cache->name);
 		ga_cache_free_struct(cache);
@@ -1541,9 +1570,12 @@ static void __exit goalloc_exit(void)
 	debugfs_remove_recursive(ga_debugfs);
 	ga_faults_exit();
 	cpuhp_remove_state_nocalls(ga_cpuhp_state);
+	/* Frees users deferred: carried out while everything is whole. */
+	ga_rcu_flush();
 	ga_release_all();
 	/* Span structs released to RCU still reference the heap. */
 	rcu_barrier();
+	ga_rcu_exit();
 	free_percpu(ga.mcache);
 	ga_heap_destroy(&ga.dheap);
 	ga_heap_destroy(&ga.heap);

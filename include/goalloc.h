@@ -14,6 +14,7 @@
 #define _GOALLOC_H
 
 #include <linux/gfp.h>
+#include <linux/stddef.h>
 #include <linux/slab.h>
 #include <linux/types.h>
 
@@ -35,6 +36,29 @@ char *goalloc_kmemdup_nul(const char *s, size_t len, gfp_t gfp);
 char *goalloc_kstrdup(const char *s, gfp_t gfp);
 char *goalloc_kstrndup(const char *s, size_t max, gfp_t gfp);
 bool goalloc_owns(const void *p);
+
+struct rcu_head;
+
+void goalloc_kfree_rcu_head(const void *obj, struct rcu_head *head);
+void goalloc_kfree_rcu_mightsleep(const void *obj);
+
+static inline void __goalloc_kfree_rcu(const void *obj, size_t offset)
+{
+	if (obj)
+		goalloc_kfree_rcu_head(obj, (struct rcu_head *)((char *)obj + offset));
+}
+
+/**
+ * goalloc_kfree_rcu() - Free an object after an RCU grace period.
+ * @ptr: an object from goalloc, or %NULL (a no-op)
+ * @rhf: the name of the struct rcu_head field in *@ptr
+ *
+ * kfree_rcu() for goalloc's objects: see goalloc_kfree_rcu_head().
+ *
+ * Context: Any context but NMI.
+ */
+#define goalloc_kfree_rcu(ptr, rhf)					\
+	__goalloc_kfree_rcu(ptr, offsetof(typeof((ptr)[0]), rhf))
 
 /* A pool of objects of one size, in spans of its own (cf. kmem_cache). */
 struct goalloc_cache;

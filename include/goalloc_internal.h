@@ -393,6 +393,7 @@ struct ga_mcentral {
 	u32 divmul;			/* 0 if inexact: divide */
 	u32 align;			/* span alignment in bytes, 0 if none */
 	void (*ctor)(void *obj);	/* goalloc_cache constructor */
+	bool typesafe_rcu;		/* SLAB_TYPESAFE_BY_RCU: see goalloc_rcu.c */
 	struct ga_span *__percpu *slot;	/* each CPU's cached span */
 	unsigned long __percpu *nalloc;
 	unsigned long __percpu *nfree;
@@ -563,6 +564,24 @@ static inline struct ga_span *ga_span_lookup(const void *p)
 
 	return s ?: __ga_span_of(&ga.dheap, p);
 }
+
+/* ---------------------------------------------------------------------- */
+/* Frees after a grace period (goalloc_rcu.c)                              */
+
+struct ga_rcu_stats {
+	unsigned long queued;		/* goalloc_kfree_rcu() calls queued */
+	unsigned long freed;		/* ... and carried out */
+	unsigned long batches;		/* grace periods asked for */
+	unsigned long headless;		/* of the queued: headless ones */
+	unsigned long typesafe_waiting;	/* type-safe spans in a grace period */
+};
+
+int ga_rcu_init(void);
+void ga_rcu_exit(void);
+void ga_rcu_flush(void);
+bool ga_rcu_busy(void);
+void ga_rcu_read_stats(struct ga_rcu_stats *st);
+void ga_rcu_release_typesafe(struct ga_span *s);
 
 /* ---------------------------------------------------------------------- */
 /* The heap verifier (ga_verify(), goalloc_main.c)                        */

@@ -16,6 +16,7 @@
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sizes.h>
@@ -639,8 +640,6 @@ static void cache_create_rejects(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, goalloc_cache_create("ga_test_x", SZ_4M + 1, 0, 0, NULL));
 	KUNIT_EXPECT_NULL(test, goalloc_cache_create("ga_test_x", 64, 3, 0, NULL));
 	KUNIT_EXPECT_NULL(test, goalloc_cache_create("ga_test_x", 64, SZ_16K, 0, NULL));
-	KUNIT_EXPECT_NULL(test, goalloc_cache_create("ga_test_x", 64, 0, SLAB_TYPESAFE_BY_RCU,
-						     NULL));
 	KUNIT_EXPECT_NULL(test, goalloc_cache_create("a_name_that_is_longer_than_32_chars",
 						     64, 0, 0, NULL));
 	expect_reports_end();
@@ -659,6 +658,7 @@ static void cache_flags(struct kunit *test)
 		SLAB_MEM_SPREAD, SLAB_CONSISTENCY_CHECKS, SLAB_RED_ZONE, SLAB_POISON,
 		SLAB_STORE_USER, SLAB_TRACE, SLAB_DEBUG_OBJECTS, SLAB_FAILSLAB,
 		SLAB_NO_USER_FLAGS, SLAB_SKIP_KFENCE, GOALLOC_CACHE_DIRECT_MAP,
+		SLAB_TYPESAFE_BY_RCU,
 		SLAB_HWCACHE_ALIGN | SLAB_RECLAIM_ACCOUNT | SLAB_MEM_SPREAD | SLAB_PANIC,
 	};
 	static const slab_flags_t refused[] = {
@@ -986,6 +986,300 @@ static void api_cache_shrink(struct kunit *test)
 	goalloc_cache_destroy(c);
 }
 
+/* ---------------------------------------------------------------------- */
+/* goalloc_api: frees after a grace period                                */
+
+struct rcu_obj {
+	u64 payload[5];
+	struct rcu_head rcu;	/* not at offset 0, as in most users */
+	u32 tail;
+};
+
+/*
+ * goalloc_kfree_rcu of kmalloc-family and cache objects, and the headless
+ * form: nothing is freed while a reader that began before is still in its
+ * read-side section; everything is after a flush; one grace period
+ * request serves many objects.
+ */
+static void api_kfree_rcu(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_rcu", sizeof(struct rcu_obj),
+						       0, 0, NULL);
+	struct ga_rcu_stats st0, st;
+	struct rcu_obj **o;
+	const unsigned int n = 1000;
+	void *big, *headless[8];
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	o = kunit_kcalloc(test, n, sizeof(*o), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	for (i = 0; i < n; i++) {
+		o[i] = i % 2 ? goalloc_cache_alloc(c, GFP_KERNEL) :
+			       goalloc_kmalloc(sizeof(*o[i]) + i % 300, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o[i]);
+	}
+	big = goalloc_kmalloc(SZ_64K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	for (i = 0; i < ARRAY_SIZE(headless); i++) {
+		headless[i] = goalloc_kmalloc(8 + i * 100, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, headless[i]);
+	}
+	ga_rcu_flush();
+	ga_rcu_read_stats(&st0);
+
+	migrate_disable();
+	rcu_read_lock();
+	for (i = 0; i < n; i++)
+		goalloc_kfree_rcu(o[i], rcu);
+	goalloc_kfree_rcu_head(big, (struct rcu_head *)(big + SZ_32K));
+	goalloc_kfree_rcu((struct rcu_obj *)NULL, rcu);
+	/* A reader that began before: every object is still allocated. */
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE(test, goalloc_owns(o[i]));
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(big));
+	rcu_read_unlock();
+	migrate_enable();
+	for (i = 0; i < ARRAY_SIZE(headless); i++)
+		goalloc_kfree_rcu_mightsleep(headless[i]);
+	goalloc_kfree_rcu_mightsleep(NULL);
+
+	ga_rcu_flush();
+	ga_rcu_read_stats(&st);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_FALSE(test, goalloc_owns(o[i]));
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(big));
+	for (i = 0; i < ARRAY_SIZE(headless); i++)
+		KUNIT_EXPECT_FALSE(test, goalloc_owns(headless[i]));
+	KUNIT_EXPECT_EQ(test, st.queued - st0.queued, (unsigned long)n + 1 + ARRAY_SIZE(headless));
+	KUNIT_EXPECT_EQ(test, st.freed - st0.freed, st.queued - st0.queued);
+	KUNIT_EXPECT_EQ(test, st.headless - st0.headless, (unsigned long)ARRAY_SIZE(headless));
+	KUNIT_EXPECT_GE(test, st.batches - st0.batches, 1UL);
+	KUNIT_EXPECT_LE(test, (st.batches - st0.batches) * 10, (unsigned long)n);
+	kunit_info(test, "note: %lu deferred frees (%lu headless) in %lu grace-period batches\n",
+		   st.queued - st0.queued, st.headless - st0.headless, st.batches - st0.batches);
+	goalloc_cache_destroy(c);
+}
+
+/* Destroy waits for a cache's deferred frees, as kmem_cache_destroy. */
+static void api_destroy_waits_for_kfree_rcu(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_rcu_destroy",
+						       sizeof(struct rcu_obj), 0, 0, NULL);
+	long leaks0 = 0;
+	char *f[4], *text;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	text = read_stats(test);
+	KUNIT_ASSERT_EQ(test, stats_row(test, text, "cache_leaks", f, ARRAY_SIZE(f)), 2);
+	leaks0 = number_at(test, f, 1);
+	for (i = 0; i < 100; i++) {
+		struct rcu_obj *o = goalloc_cache_alloc(c, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, o);
+		goalloc_kfree_rcu(o, rcu);
+	}
+	goalloc_cache_destroy(c);
+	text = read_stats(test);
+	KUNIT_ASSERT_EQ(test, stats_row(test, text, "cache_leaks", f, ARRAY_SIZE(f)), 2);
+	KUNIT_EXPECT_EQ(test, (long)number_at(test, f, 1), leaks0);
+	KUNIT_EXPECT_EQ(test, stats_row(test, text, "ga_test_rcu_destroy", f, ARRAY_SIZE(f)), 0);
+}
+
+/*
+ * SLAB_TYPESAFE_BY_RCU: a reader under rcu_read_lock() that finds an
+ * object in a table reads an object of the cache, whatever writers on
+ * another CPU do meanwhile: free it, allocate it again for another key,
+ * empty whole spans, while a third user takes and scribbles on every
+ * kmalloc size that could reuse their pages. The object's magic (set by
+ * the constructor, kept by every user) must always be there, and its key
+ * must be one the table can hold; a changed key is what real users
+ * detect with their own check, and retry.
+ */
+#define TS_SLOTS	512
+#define TS_MAGIC	0x7479706573616665ULL
+
+struct ts_obj {
+	u64 magic;
+	u32 key;
+	u32 seq;
+	u8 body[112];
+};
+
+static struct {
+	struct ts_obj __rcu *slot[TS_SLOTS];
+	struct goalloc_cache *cache;
+	atomic_t stop;
+	unsigned long lookups, stale, bad, rounds;
+} ts;
+
+static void ts_ctor(void *p)
+{
+	struct ts_obj *o = p;
+
+	o->magic = TS_MAGIC;
+	o->key = U32_MAX;
+}
+
+static int ts_writer(void *unused)
+{
+	void *junk[64];
+	unsigned int i, j, round = 0;
+
+	while (!atomic_read(&ts.stop)) {
+		/* Replace every object: the old ones freed at once. */
+		for (i = 0; i < TS_SLOTS; i++) {
+			struct ts_obj *old = rcu_dereference_protected(ts.slot[i], 1);
+			struct ts_obj *o = goalloc_cache_alloc(ts.cache, GFP_KERNEL);
+
+			if (o) {
+				o->key = i;
+				o->seq = round;
+				memset(o->body, round, sizeof(o->body));
+			}
+			rcu_assign_pointer(ts.slot[i], o);
+			if (old)
+				goalloc_cache_free(ts.cache, old);
+		}
+		/* Every other round, empty the table: whole spans go. */
+		if (round % 2) {
+			for (i = 0; i < TS_SLOTS; i++) {
+				struct ts_obj *old = rcu_dereference_protected(ts.slot[i], 1);
+
+				RCU_INIT_POINTER(ts.slot[i], NULL);
+				if (old)
+					goalloc_cache_free(ts.cache, old);
+			}
+			goalloc_cache_shrink(ts.cache);
+		}
+		/* Memory the heap got back, taken and scribbled on. */
+		for (j = 0; j < ARRAY_SIZE(junk); j++) {
+			junk[j] = goalloc_kmalloc(128 << (j % 8), GFP_KERNEL);
+			if (junk[j])
+				memset(junk[j], 0xa5, 128 << (j % 8));
+		}
+		for (j = 0; j < ARRAY_SIZE(junk); j++)
+			goalloc_kfree(junk[j]);
+		round++;
+		WRITE_ONCE(ts.rounds, round);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int ts_reader(void *unused)
+{
+	unsigned int i = 0;
+
+	while (!atomic_read(&ts.stop)) {
+		struct ts_obj *o;
+
+		rcu_read_lock();
+		o = rcu_dereference(ts.slot[i]);
+		if (o) {
+			ts.lookups++;
+			if (READ_ONCE(o->magic) != TS_MAGIC)
+				ts.bad++;
+			else if (READ_ONCE(o->key) != i)
+				ts.stale++;	/* freed and reused: a user retries */
+		}
+		rcu_read_unlock();
+		i = (i + 1) % TS_SLOTS;
+		if (!i)
+			cond_resched();
+	}
+	return 0;
+}
+
+static void cache_typesafe_by_rcu(struct kunit *test)
+{
+	struct task_struct *w, *r;
+	unsigned int i;
+
+	memset(&ts, 0, sizeof(ts));
+	ts.cache = goalloc_cache_create("ga_test_typesafe", sizeof(struct ts_obj), 0,
+					SLAB_TYPESAFE_BY_RCU, ts_ctor);
+	KUNIT_ASSERT_NOT_NULL(test, ts.cache);
+	KUNIT_ASSERT_GE(test, num_online_cpus(), 2U);
+	w = kthread_create(ts_writer, NULL, "ga_ts_writer");
+	r = kthread_create(ts_reader, NULL, "ga_ts_reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(w));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	kthread_bind(w, cpumask_first(cpu_online_mask));
+	kthread_bind(r, cpumask_next(cpumask_first(cpu_online_mask), cpu_online_mask));
+	get_task_struct(w);
+	get_task_struct(r);
+	wake_up_process(w);
+	wake_up_process(r);
+	for (i = 0; i < 300 && READ_ONCE(ts.rounds) < 40; i++)
+		msleep(20);
+	atomic_set(&ts.stop, 1);
+	kthread_stop(w);
+	kthread_stop(r);
+	put_task_struct(w);
+	put_task_struct(r);
+
+	KUNIT_EXPECT_EQ(test, ts.bad, 0UL);
+	KUNIT_EXPECT_GT(test, ts.lookups, 0UL);
+	KUNIT_EXPECT_GE(test, ts.rounds, 10UL);
+	kunit_info(test, "note: %lu writer rounds, %lu lookups under RCU, %lu found a reused object, %lu not of the cache\n",
+		   ts.rounds, ts.lookups, ts.stale, ts.bad);
+	for (i = 0; i < TS_SLOTS; i++) {
+		struct ts_obj *o = rcu_dereference_protected(ts.slot[i], 1);
+
+		if (o)
+			goalloc_cache_free(ts.cache, o);
+	}
+	goalloc_cache_destroy(ts.cache);
+}
+
+/*
+ * A type-safe cache's objects: a freed one is never wiped (whatever the
+ * policy) nor poisoned (KASAN stays silent on a read after the free), and
+ * its span goes back to the heap only after a grace period.
+ */
+static void cache_typesafe_free_keeps_memory(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_typesafe2",
+						       sizeof(struct ts_obj), 0,
+						       SLAB_TYPESAFE_BY_RCU, ts_ctor);
+	struct ga_rcu_stats st0, st;
+	struct ts_obj **o;
+	unsigned int i, n;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	n = c->central.nelems;
+	o = kunit_kcalloc(test, n + 1, sizeof(*o), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	/* A whole span, and one more: the first span goes uncached, full. */
+	migrate_disable();
+	for (i = 0; i <= n; i++) {
+		o[i] = goalloc_cache_alloc(c, GFP_KERNEL);
+		KUNIT_EXPECT_NOT_NULL(test, o[i]);
+	}
+	migrate_enable();
+	for (i = 0; i <= n; i++)
+		KUNIT_ASSERT_NOT_NULL(test, o[i]);
+	KUNIT_EXPECT_EQ(test, o[0]->magic, TS_MAGIC);
+	o[0]->key = 77;
+	ga_rcu_read_stats(&st0);
+	rcu_read_lock();
+	/* Its last free empties the span: back only after this reader. */
+	for (i = 0; i < n; i++)
+		goalloc_cache_free(c, o[i]);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(o[0]->magic), TS_MAGIC);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(o[0]->key), 77U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(o[n - 1]->magic), TS_MAGIC);
+	ga_rcu_read_stats(&st);
+	rcu_read_unlock();
+	KUNIT_EXPECT_GT(test, st.typesafe_waiting, st0.typesafe_waiting);
+	goalloc_cache_free(c, o[n]);
+	goalloc_cache_destroy(c);
+	ga_rcu_read_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.typesafe_waiting, 0UL);
+}
+
 static struct kunit_case api_cases[] = {
 	KUNIT_CASE(api_zero_size_and_null),
 	KUNIT_CASE(api_kzalloc_and_gfp_zero),
@@ -1014,6 +1308,10 @@ static struct kunit_case api_cases[] = {
 	KUNIT_CASE(api_kvmalloc),
 	KUNIT_CASE(api_owns),
 	KUNIT_CASE(api_cache_shrink),
+	KUNIT_CASE(api_kfree_rcu),
+	KUNIT_CASE(api_destroy_waits_for_kfree_rcu),
+	KUNIT_CASE(cache_typesafe_by_rcu),
+	KUNIT_CASE(cache_typesafe_free_keeps_memory),
 	{}
 };
 
@@ -1311,6 +1609,42 @@ static void bad_null_cache(struct kunit *test)
 	expect_counts(test, c0, (struct bad_counts){ .cache = 7 });
 }
 
+/*
+ * goalloc_kfree_rcu on what is not a live goalloc object (a slab object,
+ * a freed one): refused at once as goalloc_kfree refuses it, the rcu_head
+ * not written; an rcu_head
+ * outside the object: refused as an invalid free, the object kept.
+ */
+static void bad_kfree_rcu(struct kunit *test)
+{
+	struct rcu_obj *slab = kmalloc(sizeof(*slab), GFP_KERNEL);
+	struct rcu_obj *o = goalloc_kmalloc(sizeof(*o), GFP_KERNEL);
+	struct rcu_obj *freed = goalloc_kmalloc(sizeof(*freed), GFP_KERNEL);
+	struct bad_counts c0;
+	struct rcu_head outside;
+
+	KUNIT_ASSERT_NOT_NULL(test, slab);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	KUNIT_ASSERT_NOT_NULL(test, freed);
+	memset(slab, 0x3c, sizeof(*slab));
+	goalloc_kfree(freed);
+	c0 = bad_now();
+	expect_reports_begin("kfree_rcu of what goalloc does not hold");
+	goalloc_kfree_rcu(slab, rcu);
+	goalloc_kfree_rcu_mightsleep(slab);
+	goalloc_kfree_rcu(freed, rcu);
+	goalloc_kfree_rcu_head(o, &outside);
+	goalloc_kfree_rcu_head(o, (struct rcu_head *)((u8 *)o + goalloc_ksize(o) - 8));
+	expect_reports_end();
+	ga_rcu_flush();
+	expect_counts(test, c0, (struct bad_counts){ .invalid = 4, .dbl = 1 });
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(slab, 0x3c, sizeof(*slab)));
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(o));
+	kfree(slab);
+	goalloc_kfree(o);
+	expect_counts(test, c0, (struct bad_counts){ .invalid = 4, .dbl = 1 });
+}
+
 /* Cache names: NULL, empty, too long, bad characters are refused. */
 static void bad_cache_names(struct kunit *test)
 {
@@ -1464,7 +1798,7 @@ static struct {
 	bool in_nmi;
 	int cpu;
 	struct goalloc_cache *cache;
-	void *obj, *cobj, *got[3], *extra[NMI_EXTRA];
+	void *obj, *cobj, *robj, *got[3], *extra[NMI_EXTRA];
 	size_t ksize;
 } bad_nmi;
 
@@ -1485,6 +1819,8 @@ static int bad_nmi_handler(unsigned int type, struct pt_regs *regs)
 	bad_nmi.ksize = goalloc_ksize(bad_nmi.obj);
 	for (i = 0; i < NMI_EXTRA; i++)
 		goalloc_kfree_sensitive(bad_nmi.extra[i]);
+	/* Deferred frees need the CPU's batch lock: refused. */
+	goalloc_kfree_rcu_head(bad_nmi.robj, bad_nmi.robj);
 	return NMI_HANDLED;
 }
 
@@ -1508,8 +1844,10 @@ static void bad_nmi_calls(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, bad_nmi.cache);
 	bad_nmi.obj = goalloc_kmalloc(200, GFP_KERNEL);
 	bad_nmi.cobj = goalloc_cache_alloc(bad_nmi.cache, GFP_KERNEL);
+	bad_nmi.robj = goalloc_kmalloc(48, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, bad_nmi.obj);
 	KUNIT_ASSERT_NOT_NULL(test, bad_nmi.cobj);
+	KUNIT_ASSERT_NOT_NULL(test, bad_nmi.robj);
 	for (i = 0; i < NMI_EXTRA; i++) {
 		bad_nmi.extra[i] = goalloc_kmalloc(32, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, bad_nmi.extra[i]);
@@ -1530,8 +1868,10 @@ static void bad_nmi_calls(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bad_nmi.in_nmi);
 	for (i = 0; i < ARRAY_SIZE(bad_nmi.got); i++)
 		KUNIT_EXPECT_NULL(test, bad_nmi.got[i]);
-	/* Three allocations and the two frees the ring had no room for. */
-	expect_counts(test, c0, (struct bad_counts){ .nmi = 5 });
+	/* Three allocations, the two frees the ring had no room for, a kfree_rcu. */
+	expect_counts(test, c0, (struct bad_counts){ .nmi = 6 });
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(bad_nmi.robj));
+	goalloc_kfree(bad_nmi.robj);
 	KUNIT_EXPECT_EQ(test, nmi_frees_now() - done0, (unsigned long)GA_NMI_RING);
 	KUNIT_EXPECT_EQ(test, bad_nmi.ksize, (size_t)208);
 
@@ -1551,7 +1891,7 @@ static void bad_nmi_calls(struct kunit *test)
 		goalloc_kfree(bad_nmi.extra[i]);
 	}
 	expect_counts(test, c0, (struct bad_counts){});
-	kunit_info(test, "note: an NMI on CPU %d: 3 allocations refused, %d frees queued and carried out by its irq_work, %d refused\n",
+	kunit_info(test, "note: an NMI on CPU %d: 3 allocations refused, %d frees queued and carried out by its irq_work, %d refused, a kfree_rcu refused\n",
 		   bad_nmi.cpu, GA_NMI_RING, NMI_EXTRA + 2 - GA_NMI_RING);
 	goalloc_cache_destroy(bad_nmi.cache);
 }
@@ -1565,6 +1905,7 @@ static struct kunit_case badinput_cases[] = {
 	KUNIT_CASE(bad_array_overflow),
 	KUNIT_CASE(bad_wrong_cache),
 	KUNIT_CASE(bad_null_cache),
+	KUNIT_CASE(bad_kfree_rcu),
 	KUNIT_CASE(bad_cache_names),
 	KUNIT_CASE(bad_gfp_flags),
 	KUNIT_CASE(bad_nofail_flags),

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Frees that wait for an RCU grace period: goalloc_kfree_rcu() and its
+ * headless form, and the span release of SLAB_TYPESAFE_BY_RCU caches.
+ *
+ * Go has no such thing: its collector frees an object only once nothing
+ * can reach it. A kernel object that RCU readers may still be looking at
+ * is freed by its writer with kfree_rcu(), which goalloc batches as the
+ * kernel's does: each CPU collects the objects queued on it (linked
+ * through the rcu_head each object embeds, whose func field holds the
+ * head's offset in the object), a delayed work item moves them into one
+ * of two batches per CPU, and one call_rcu() per batch frees the whole
+ * batch after the grace period, from the RCU callback (softirq) through
+ * ga_free(). A batch never waits for another: while both are in flight
+ * the objects keep collecting and the work item looks again later.
+ *
+ * A type-safe cache (SLAB_TYPESAFE_BY_RCU) frees its objects at once, for
+ * reuse by the same cache; only a span's return to the heap waits for a
+ * grace period (ga_central_release() hands it to
+ * ga_rcu_release_typesafe()), so that a reader that found an object
+ * before it was freed reads memory of that cache, in the state the cache
+ * left it, however late. Its objects are never wiped or KASAN-poisoned
+ * when freed (see ga_free_small() and ga_cache_want_init()), as in SLUB.
+ *
+ * Concurrency contract: goalloc_kfree_rcu() may run in any context but
+ * NMI; it takes its CPU's batch lock with interrupts disabled and queues
+ * a work item. The work item and the RCU callbacks take the same lock
+ * (a leaf: nothing else is taken under it; objects are freed after it is
+ * dropped). ga_rcu_flush() sleeps.
+ *
+ * Lock order: ga_rcu_cpu.lock is a leaf.
+ */
+
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "goalloc.h"
+#include "goalloc_internal.h"
+#include "goalloc_kasan.h"
+
+/* How long objects collect before their batch asks for a grace period. */
+#define GA_RCU_DELAY		(HZ / 50 ?: 1)
+/* So many pending on a CPU: ask at once. */
+#define GA_RCU_BATCH_SOON	1024
+
+/* A headless free: the pointer, with the rcu_head the object lacks. */
+struct ga_rcu_node {
+	struct rcu_head head;
+	const void *obj;
+};
+
+/* The func value that marks a ga_rcu_node's head. */
+#define GA_RCU_HEADLESS		(~0UL)
+
+struct ga_rcu_cpu;
+
+/* Objects waiting for one grace period: one call_rcu() for all. */
+struct ga_rcu_batch {
+	struct rcu_head rh;
+	struct rcu_head *objs;		/* NULL: the batch is free */
+	unsigned long n;
+	struct ga_rcu_cpu *krc;
+};
+
+struct ga_rcu_cpu {
+	spinlock_t lock;		/* everything below */
+	struct rcu_head *pending;	/* queued, in no batch yet */
+	unsigned long npending;
+	struct ga_rcu_batch batch[2];
+	struct delayed_work monitor;
+	bool monitor_on;		/* monitor queued or running */
+	/* Statistics, under the lock. */
+	unsigned long queued, freed, batches, headless_waits;
+};
+
+static struct ga_rcu_cpu __percpu *ga_rcu;
+
+/* Spans of type-safe caches waiting for their grace period. */
+static atomic_long_t ga_typesafe_waiting = ATOMIC_LONG_INIT(0);
+
+static void *ga_rcu_object(struct rcu_head *head)
+{
+	unsigned long off = (unsigned long)head->func;
+
+	if (off == GA_RCU_HEADLESS)
+		return (void *)container_of(head, struct ga_rcu_node, head)->obj;
+	return (void *)head - off;
+}
+
+/* The RCU callback: a grace period has passed since the batch began. */
+static void ga_rcu_batch_done(struct rcu_head *rh)
+{
+	struct ga_rcu_batch *b = container_of(rh, struct ga_rcu_batch, rh);
+	struct ga_rcu_cpu *krc = b->krc;
+	struct rcu_head *head = b->objs, *next;
+	unsigned long flags, n = b->n;
+
+	spin_lock_irqsave(&krc->lock, flags);
+	b->objs = NULL;
+	b->n = 0;
+	krc->freed += n;
+	spin_unlock_irqrestore(&krc->lock, flags);
+	for (; head; head = next) {
+		/* The head is in the object: read all of it before the free. */
+		bool headless = (unsigned long)head->func == GA_RCU_HEADLESS;
+		void *obj = ga_rcu_object(head);
+
+		next = head->next;
+		ga_free(obj);
+		if (headless)
+			ga_free(head);
+	}
+}
+
+/*
+ * Move the pending objects into a free batch and start its grace period.
+ * Returns false if objects stay pending (both batches in flight).
+ */
+static bool ga_rcu_start_batch(struct ga_rcu_cpu *krc)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&krc->lock);
+	for (i = 0; i < ARRAY_SIZE(krc->batch) && krc->pending; i++) {
+		struct ga_rcu_batch *b = &krc->batch[i];
+
+		if (b->objs)
+			continue;
+		b->objs = krc->pending;
+		b->n = krc->npending;
+		krc->pending = NULL;
+		krc->npending = 0;
+		krc->batches++;
+		call_rcu(&b->rh, ga_rcu_batch_done);
+	}
+	return !krc->pending;
+}
+
+static void ga_rcu_monitor(struct work_struct *work)
+{
+	struct ga_rcu_cpu *krc = container_of(to_delayed_work(work), struct ga_rcu_cpu, monitor);
+	unsigned long flags;
+
+	spin_lock_irqsave(&krc->lock, flags);
+	if (ga_rcu_start_batch(krc))
+		krc->monitor_on = false;
+	else
+		queue_delayed_work(system_wq, &krc->monitor, GA_RCU_DELAY);
+	spin_unlock_irqrestore(&krc->lock, flags);
+}
+
+/* Queue @head (of an object goalloc owns) on this CPU. */
+static void ga_rcu_queue(struct rcu_head *head, unsigned long func, bool headless)
+{
+	struct ga_rcu_cpu *krc;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	krc = this_cpu_ptr(ga_rcu);
+	spin_lock(&krc->lock);
+	head->func = (rcu_callback_t)func;
+	head->next = krc->pending;
+	krc->pending = head;
+	krc->npending++;
+	krc->queued++;
+	if (headless)
+		krc->headless_waits++;
+	if (!krc->monitor_on) {
+		krc->monitor_on = true;
+		queue_delayed_work(system_wq, &krc->monitor, GA_RCU_DELAY);
+	} else if (krc->npending == GA_RCU_BATCH_SOON) {
+		mod_delayed_work(system_wq, &krc->monitor, 0);
+	}
+	spin_unlock(&krc->lock);
+	local_irq_restore(flags);
+}
+
+/**
+ * goalloc_kfree_rcu_head() - Free an object after an RCU grace period.
+ * @obj: an object from goalloc (any call or cache), or %NULL (a no-op)
+ * @head: an rcu_head inside @obj, unused until then
+ *
+ * The function behind goalloc_kfree_rcu(), as kfree_rcu() is kvfree_call_rcu():
+ * @obj is freed, as by goalloc_kfree(), once every RCU reader that might
+ * have found it has finished. Frees are batched per CPU, one grace period
+ * request per batch. A pointer that is not a live goalloc object is
+ * refused at once, as goalloc_kfree() refuses it, and so is an @head that
+ * is not inside @obj (counted as ``invalid_free``; @obj stays allocated);
+ * @head is not written then. goalloc_cache_destroy() and unload wait for
+ * pending frees.
+ *
+ * Context: Any context but NMI (refused, counted as ``nmi``).
+ * Return: nothing; a refused call is counted in the statistics.
+ */
+void goalloc_kfree_rcu_head(const void *obj, struct rcu_head *head)
+{
+	if (ZERO_OR_NULL_PTR(obj))
+		return;
+	if (unlikely(in_nmi())) {
+		ga_refuse_nmi();
+		return;
+	}
+	if (unlikely(!ga_owns(obj))) {
+		ga_free(obj);	/* refuses it: counted and reported */
+		return;
+	}
+	if (unlikely((void *)head < obj || (void *)(head + 1) > obj + ga_usable_size(obj))) {
+		atomic_long_inc(&ga.errors.invalid_free);
+		pr_warn_ratelimited("refused kfree_rcu of %p: its rcu_head %p is outside it\n",
+				    obj, head);
+		return;
+	}
+	ga_rcu_queue(head, (void *)head - obj, false);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kfree_rcu_head, GOALLOC_NS);
+
+/**
+ * goalloc_kfree_rcu_mightsleep() - Free an object without an rcu_head
+ *	after an RCU grace period.
+ * @obj: an object from goalloc, or %NULL (a no-op)
+ *
+ * The one-argument kfree_rcu(): a small goalloc object carries the
+ * pointer through the batch. If none can be had without sleeping, the
+ * caller waits for a grace period (synchronize_rcu()) and frees @obj
+ * itself, as the kernel's headless form does.
+ *
+ * Context: Process context; may sleep. Not under rcu_read_lock().
+ * Return: nothing; a refused call is counted in the statistics.
+ */
+void goalloc_kfree_rcu_mightsleep(const void *obj)
+{
+	struct ga_rcu_node *node;
+
+	might_sleep();
+	if (ZERO_OR_NULL_PTR(obj))
+		return;
+	if (unlikely(!ga_owns(obj))) {
+		ga_free(obj);
+		return;
+	}
+	node = ga_malloc(sizeof(*node), GFP_NOWAIT | __GFP_NOWARN);
+	if (!node) {
+		synchronize_rcu();
+		ga_free(obj);
+		return;
+	}
+	node->obj = obj;
+	ga_rcu_queue(&node->head, GA_RCU_HEADLESS, true);
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kfree_rcu_mightsleep, GOALLOC_NS);
+
+/* A type-safe cache's span, a grace period after its last object went. */
+static void ga_rcu_typesafe_done(struct rcu_head *rh)
+{
+	struct ga_span *s = container_of(rh, struct ga_span, rcu);
+	struct ga_mcentral *c = s->central;
+
+	/* Its objects were not wiped as they were freed: the whole span. */
+	if (want_init_on_free()) {
+		ga_kasan_unpoison((void *)s->base, ga_span_bytes(s));
+		memset((void *)s->base, 0, ga_span_bytes(s));
+	}
+	atomic_long_dec(&ga_typesafe_waiting);
+	/* The head is free again: the metadata's own grace period reuses it. */
+	ga_heap_free_span_rcu(c->heap, s);
+}
+
+/**
+ * ga_rcu_release_typesafe() - Give a type-safe cache's span back later.
+ * @s: a retired span of a SLAB_TYPESAFE_BY_RCU cache, all objects free
+ *
+ * Its pages stay mapped and in the span table (state INIT: frees refuse
+ * it) until a grace period has passed, so RCU readers that found one of
+ * its objects read that cache's memory; then it is wiped if the policy
+ * asks, and released as any other span.
+ *
+ * Context: Any context but NMI.
+ */
+void ga_rcu_release_typesafe(struct ga_span *s)
+{
+	atomic_long_inc(&ga_typesafe_waiting);
+	call_rcu(&s->rcu, ga_rcu_typesafe_done);
+}
+
+/**
+ * ga_rcu_flush() - Carry out every deferred free queued so far.
+ *
+ * Starts each CPU's pending batch and waits for every batch and every
+ * type-safe span release in flight (rcu_barrier()), as kmem_cache_destroy
+ * does for a type-safe cache.
+ *
+ * Context: Process context; sleeps.
+ */
+void ga_rcu_flush(void)
+{
+	bool again;
+	int cpu;
+
+	do {
+		again = false;
+		for_each_possible_cpu(cpu) {
+			struct ga_rcu_cpu *krc = per_cpu_ptr(ga_rcu, cpu);
+			unsigned long flags;
+
+			spin_lock_irqsave(&krc->lock, flags);
+			if (!ga_rcu_start_batch(krc))
+				again = true;
+			spin_unlock_irqrestore(&krc->lock, flags);
+		}
+		/* The callbacks, and the span releases they queue in turn. */
+		rcu_barrier();
+	} while (again);
+	rcu_barrier();
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_rcu_flush);
+
+/**
+ * ga_rcu_busy() - Are deferred frees or type-safe releases in flight?
+ *
+ * Context: Any context.
+ * Return: true if some are queued or waiting for a grace period.
+ */
+bool ga_rcu_busy(void)
+{
+	struct ga_rcu_stats st;
+
+	ga_rcu_read_stats(&st);
+	return st.queued != st.freed || st.typesafe_waiting;
+}
+
+/**
+ * ga_rcu_read_stats() - Sum the deferred frees' counters.
+ * @st: filled in
+ *
+ * Context: Any context.
+ */
+void ga_rcu_read_stats(struct ga_rcu_stats *st)
+{
+	unsigned long flags;
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu) {
+		struct ga_rcu_cpu *krc = per_cpu_ptr(ga_rcu, cpu);
+
+		spin_lock_irqsave(&krc->lock, flags);
+		st->queued += krc->queued;
+		st->freed += krc->freed;
+		st->batches += krc->batches;
+		st->headless += krc->headless_waits;
+		spin_unlock_irqrestore(&krc->lock, flags);
+	}
+	st->typesafe_waiting = atomic_long_read(&ga_typesafe_waiting);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_rcu_read_stats);
+
+/**
+ * ga_rcu_init() - Set up each CPU's batches.
+ *
+ * Context: Process context (module init).
+ * Return: 0 or -ENOMEM.
+ */
+int ga_rcu_init(void)
+{
+	int cpu, i;
+
+	ga_rcu = alloc_percpu(struct ga_rcu_cpu);
+	if (!ga_rcu)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct ga_rcu_cpu *krc = per_cpu_ptr(ga_rcu, cpu);
+
+		spin_lock_init(&krc->lock);
+		INIT_DELAYED_WORK(&krc->monitor, ga_rcu_monitor);
+		for (i = 0; i < ARRAY_SIZE(krc->batch); i++)
+			krc->batch[i].krc = krc;
+	}
+	return 0;
+}
+
+/**
+ * ga_rcu_exit() - Carry out what is pending and free the batches.
+ *
+ * Context: Process context (module exit or a failed init); sleeps.
+ */
+void ga_rcu_exit(void)
+{
+	int cpu;
+
+	ga_rcu_flush();
+	for_each_possible_cpu(cpu)
+		cancel_delayed_work_sync(&per_cpu_ptr(ga_rcu, cpu)->monitor);
+	free_percpu(ga_rcu);
+	ga_rcu = NULL;
+}
