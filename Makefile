@@ -23,6 +23,12 @@ run:
 shell:
 	./scripts/run.sh --shell
 
+# minix from linux-source-6.1 moved onto goalloc with goalloc_redirect.h,
+# under a file workload on the stock kernel; FILES per worker (1000).
+FILES ?= 1000
+realmod:
+	./scripts/realmod.sh $(FILES)
+
 # Rerun the KUnit suites on the cached test kernels; SUITE=name runs one.
 kunit:
 	./scripts/kunit.sh $(if $(SUITE),--suite $(SUITE))
@@ -33,4 +39,4 @@ torture:
 	./scripts/deps.sh
 	./scripts/kunit.sh --torture $(MINUTES)
 
-.PHONY: all modules clean check kunit torture run shell
+.PHONY: all modules clean check kunit torture run shell realmod

@@ -966,6 +966,7 @@ static void ga_region_destroy(struct ga_region *r)
 	if (r->block) {
 		/* The page allocator keeps its own shadow for free pages. */
 		ga_kasan_unpoison((void *)r->base, r->bytes);
+		set_page_private(r->block, 0);
 		__free_pages(r->block, GA_DIRECT_ORDER);
 	} else {
 		vfree(r->vm);
@@ -989,6 +990,8 @@ static bool ga_region_get_memory(struct ga_heap *h, struct ga_region *r, unsigne
 			r->block = NULL;
 			return false;
 		}
+		/* goalloc's, not a large kmalloc's: see goalloc_redirect.c. */
+		set_page_private(r->block, GA_DIRECT_BLOCK_MARK);
 		return true;
 	}
 	r->vm = __vmalloc(bytes + GA_REGION_LEAD, GA_META_GFP | __GFP_RETRY_MAYFAIL);
@@ -1058,6 +1061,34 @@ static bool ga_region_publish(struct ga_heap *h, struct ga_region *r, bool initi
 	list_add_tail(&r->node, &h->regions);
 	ga_pagealloc_grow(&h->pages, chunk, r->nchunks);
 	return true;
+}
+
+/**
+ * ga_heap_holds() - Does @p lie in one of @h's regions?
+ * @h: the heap
+ * @p: any address
+ *
+ * Walks the regions under the heap lock: for the rare caller that must
+ * tell goalloc's vmalloc memory from the kernel's (kvfree()).
+ *
+ * Context: Any context.
+ * Return: true if @p is in a region of @h, used or free.
+ */
+bool ga_heap_holds(struct ga_heap *h, const void *p)
+{
+	unsigned long a = (unsigned long)p, flags;
+	struct ga_region *r;
+	bool found = false;
+
+	spin_lock_irqsave(&h->lock, flags);
+	list_for_each_entry(r, &h->regions, node) {
+		if (a >= r->base && a - r->base < r->bytes) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&h->lock, flags);
+	return found;
 }
 
 /* Every page of @r is free. */

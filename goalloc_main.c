@@ -581,6 +581,7 @@ struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 	cache = kzalloc(sizeof(*cache), GFP_KERNEL);
 	if (!cache)
 		goto fail;
+	cache->magic = GOALLOC_CACHE_MAGIC;
 	cache->name = kstrdup(name, GFP_KERNEL);
 	cache->cpu = alloc_percpu(struct ga_cache_cpu);
 	if (!cache->name || !cache->cpu)
@@ -617,6 +618,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_create, GOALLOC_NS);
 
 static void ga_cache_free_struct(struct goalloc_cache *cache)
 {
+	cache->magic = 0;
 	free_percpu(cache->cpu);
 	kfree(cache->name);
 	kfree(cache);
@@ -1109,6 +1111,30 @@ static void ga_stats_tiny(struct seq_file *m)
 	seq_printf(m, "blocks_cached %lu\n", cached);
 }
 
+static void ga_stats_rcu(struct seq_file *m)
+{
+	struct ga_rcu_stats st;
+
+	ga_rcu_read_stats(&st);
+	seq_puts(m, "\nrcu\n");
+	seq_printf(m, "kfree_rcu_queued %lu\n", st.queued);
+	seq_printf(m, "kfree_rcu_freed %lu\n", st.freed);
+	seq_printf(m, "kfree_rcu_pending %lu\n", st.queued - st.freed);
+	seq_printf(m, "kfree_rcu_headless %lu\n", st.headless);
+	seq_printf(m, "grace_period_batches %lu\n", st.batches);
+	seq_printf(m, "typesafe_spans_waiting %lu\n", st.typesafe_waiting);
+}
+
+/* goalloc_redirect.h's routing. */
+static void ga_stats_redirect(struct seq_file *m)
+{
+	seq_puts(m, "\nredirect\n");
+	seq_printf(m, "frees_to_goalloc %ld\n", atomic_long_read(&ga.redirect.frees_goalloc));
+	seq_printf(m, "frees_to_kernel %ld\n", atomic_long_read(&ga.redirect.frees_kernel));
+	seq_printf(m, "slab_account_dropped %ld\n",
+		   atomic_long_read(&ga.redirect.account_dropped));
+}
+
 static void ga_stats_cpus(struct seq_file *m)
 {
 	int cpu;
@@ -1210,6 +1236,8 @@ static int ga_stats_show(struct seq_file *m, void *unused)
 	ga_stats_heap(m, &ga.heap, "heap");
 	ga_stats_heap(m, &ga.dheap, "direct_heap");
 	ga_stats_tiny(m);
+	ga_stats_rcu(m);
+	ga_stats_redirect(m);
 	ga_stats_cpus(m);
 	seq_puts(m, "\nerrors\n");
 	seq_printf(m, "double_free %ld\n", atomic_long_read(&e->double_free));

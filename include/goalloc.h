@@ -71,6 +71,28 @@ struct goalloc_cache;
  */
 #define GOALLOC_CACHE_DIRECT_MAP	((slab_flags_t __force)0x80000000U)
 
+/*
+ * The first eight bytes of every goalloc_cache; no kmem_cache begins with
+ * them (a pointer there is never this non-canonical value).
+ */
+#define GOALLOC_CACHE_MAGIC	0x676f616c6c6f6321ULL
+
+/**
+ * goalloc_is_cache() - Is this kmem_cache pointer a goalloc cache?
+ * @k: a kmem_cache, or a goalloc_cache cast to one, or %NULL
+ *
+ * For include/goalloc_redirect.h, whose kmem_cache_create() returns
+ * goalloc caches while the kernel's own caches (names_cachep) still reach
+ * the module through macros.
+ *
+ * Context: Any context.
+ * Return: true for a goalloc cache.
+ */
+static inline bool goalloc_is_cache(const struct kmem_cache *k)
+{
+	return k && *(const u64 *)k == GOALLOC_CACHE_MAGIC;
+}
+
 struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 					   unsigned int align, slab_flags_t flags,
 					   void (*ctor)(void *));
@@ -83,5 +105,17 @@ int goalloc_cache_alloc_bulk(struct goalloc_cache *cache, gfp_t gfp, size_t nr, 
 void goalloc_cache_free_bulk(struct goalloc_cache *cache, size_t nr, void **p);
 unsigned int goalloc_cache_size(struct goalloc_cache *cache);
 int goalloc_cache_shrink(struct goalloc_cache *cache);
+
+/* For include/goalloc_redirect.h: goalloc's or the kernel's, by the pointer. */
+void goalloc_kfree_any(const void *p);
+void goalloc_kfree_sensitive_any(const void *p);
+size_t goalloc_ksize_any(const void *p);
+void *goalloc_krealloc_any(const void *p, size_t new_size, gfp_t gfp);
+void goalloc_kvfree_any(const void *p);
+void goalloc_kfree_rcu_any(const void *obj, size_t offset);
+void goalloc_kfree_rcu_mightsleep_any(const void *obj);
+struct goalloc_cache *goalloc_kmem_cache_create_any(const char *name, unsigned int size,
+						    unsigned int align, slab_flags_t flags,
+						    void (*ctor)(void *));
 
 #endif /* _GOALLOC_H */

@@ -54,4 +54,16 @@
 #define GA_HAVE_SHRINKER_ALLOC	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0))
 #define GA_HAVE_LIST_LRU_ADD_OBJ (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0))
 
+/*
+ * The kernel's kfree_rcu() of an object @obj whose rcu_head @head lies
+ * @off bytes in (@head NULL: headless, then @off is @obj): 6.3 gave
+ * kvfree_call_rcu() the object's address where 6.1 took the offset.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define ga_kvfree_call_rcu(head, obj, off)	kvfree_call_rcu(head, (void *)(obj))
+#else
+#define ga_kvfree_call_rcu(head, obj, off)	\
+	kvfree_call_rcu(head, (rcu_callback_t)(unsigned long)(off))
+#endif
+
 #endif /* _GOALLOC_COMPAT_H */

@@ -303,6 +303,14 @@ static inline unsigned long ga_heap_max_run(const struct ga_heap *h)
 	return h->max_bytes >> GA_PAGE_SHIFT;
 }
 
+/*
+ * The private field of a direct-map block's head page while goalloc holds
+ * it: how goalloc_redirect.c tells goalloc's direct-map memory from the
+ * kernel's large kmallocs, which are compound pages too.
+ */
+#define GA_DIRECT_BLOCK_MARK	0x676f616c6c6f6344UL
+
+bool ga_heap_holds(struct ga_heap *h, const void *p);
 int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max_bytes);
 int ga_heap_init_backing(struct ga_heap *h, enum ga_backing backing,
 			 unsigned long arena_bytes, unsigned long max_bytes);
@@ -530,6 +538,7 @@ struct ga_cache_cpu {
 
 /* A kmem_cache-like pool of objects of one size, in spans of its own. */
 struct goalloc_cache {
+	u64 magic;			/* GOALLOC_CACHE_MAGIC: goalloc_is_cache() */
 	struct ga_mcentral central;
 	struct ga_cache_cpu __percpu *cpu;
 	struct list_head node;		/* in ga.caches or ga.zombies */
@@ -537,6 +546,13 @@ struct goalloc_cache {
 	unsigned int object_size;	/* as created */
 	unsigned int align;
 	slab_flags_t flags;
+};
+
+/* Frees routed by goalloc_redirect.c, and caches it changed. */
+struct ga_redirect_stats {
+	atomic_long_t frees_goalloc;
+	atomic_long_t frees_kernel;	/* memory the kernel handed out */
+	atomic_long_t account_dropped;	/* caches created without SLAB_ACCOUNT */
 };
 
 struct goalloc {
@@ -549,6 +565,7 @@ struct goalloc {
 	struct list_head caches;
 	struct list_head zombies;	/* destroyed with live objects */
 	struct ga_errors errors;
+	struct ga_redirect_stats redirect;
 };
 
 extern struct goalloc ga;

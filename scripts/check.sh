@@ -7,8 +7,10 @@
 #   3. goalloc.ko builds against Debian's 6.1 headers with W=1, no warnings
 #   4. checkpatch --strict is clean on every C file and header
 #   5. `make run` on Debian's stock kernel (scripts/run.sh)
-#   6. the KUnit suites in QEMU under KASAN and lockdep (scripts/kunit.sh);
-#      the summary counts make run too and ends with "N passed, N failed"
+#   6. `make realmod`: minix moved onto goalloc under a file workload on
+#      the stock kernel, against Debian's own minix.ko (scripts/realmod.sh)
+#   7. the KUnit suites in QEMU under KASAN and lockdep (scripts/kunit.sh);
+#      the summary counts steps 5 and 6 too and ends with "N passed, N failed"
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,5 +63,15 @@ else
 	echo "check: make run failed; see .out/make-run.log" >&2
 fi
 
+step "a real module on goalloc: minix with goalloc_redirect.h"
+rstatus=$top/.out/real_module_minix_on_goalloc.status
+if scripts/realmod.sh >"$top/.out/realmod.log" 2>&1; then
+	echo pass >"$rstatus"
+	sed -n '/^realmod: control:/,$p' "$top/.out/realmod.log" >&2
+else
+	{ echo fail; tail -n 60 "$top/.out/realmod.log"; } >"$rstatus"
+	echo "check: the real module run failed; see .out/realmod.log" >&2
+fi
+
 step "KUnit in QEMU"
-GOALLOC_EXTRA_RESULTS=$status scripts/kunit.sh
+GOALLOC_EXTRA_RESULTS="$status $rstatus" scripts/kunit.sh

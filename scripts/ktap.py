@@ -69,7 +69,7 @@ SPLAT = re.compile("|".join(r for _, r, _, _ in REPORTS if r))
 TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\] ")
 GOALLOC_LINE = re.compile(r"^goalloc: ")
 GOALLOC_INFO = re.compile(r"^goalloc: (ready: |loading out-of-tree module taints kernel|"
-                          r"module verification failed)")
+                          r"module verification failed|cache \S+: SLAB_ACCOUNT dropped)")
 EXPECT_BEGIN = re.compile(r"^goalloc-test: expect-begin (.*)")
 EXPECT_END = re.compile(r"^goalloc-test: expect-end")
 KASAN_REPORT = re.compile(r"^BUG: KASAN: ")

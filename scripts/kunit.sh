@@ -21,8 +21,8 @@
 #   a1f0       kasan   2     the API suites with init_on_alloc=1
 #   a0f1       kasan   2     the API suites with init_on_free=1
 #   a1f1       kasan   2     the API suites with both
-#   direct     kasan   2     the API and backing suites with the kmalloc
-#                            family on the direct-map backing
+#   direct     kasan   2     the API, backing and redirect suites with the
+#                            kmalloc family on the direct-map backing
 #                            (goalloc.kmalloc_direct=1)
 #   kasan-a0f0 kasan   2     goalloc_kasan alone (its reports taint the
 #   kasan-a1f1 kasan   2     kernel and end lockdep), in both policies
@@ -146,6 +146,7 @@ all_mods=$(for m in "${mod_of[@]}"; do echo "$m"; done | sort -u |
 	   grep -vx -e "$torture_mod" -e "$kasan_mod" | tr '\n' ' ')
 api_mod=${mod_of[goalloc_api]}
 backing_mod=${mod_of[goalloc_backing]}
+redirect_mod=${mod_of[goalloc_redirect]}
 kcsan_mods="${mod_of[goalloc_free]} ${mod_of[goalloc_heap]} $torture_mod"
 
 build kasan
@@ -171,7 +172,7 @@ else
 	boot a1f0 kasan 2 "$(policy 1 0)" "$api_mod" 0
 	boot a0f1 kasan 2 "$(policy 0 1)" "$api_mod" 0
 	boot a1f1 kasan 2 "$(policy 1 1)" "$api_mod" 0
-	boot direct kasan 2 "$(policy 0 0) ga_goalloc=kmalloc_direct=1" "$api_mod $backing_mod" 0
+	boot direct kasan 2 "$(policy 0 0) ga_goalloc=kmalloc_direct=1" "$api_mod $backing_mod $redirect_mod" 0
 	boot kasan-a0f0 kasan 2 "$(policy 0 0)" "$kasan_mod" 0
 	boot kasan-a1f1 kasan 2 "$(policy 1 1)" "$kasan_mod" 0
 	boot torture kasan 4 "$(policy 0 0) $torture_cap $noleak" "$torture_mod" 0

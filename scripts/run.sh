@@ -10,14 +10,13 @@
 #
 # Builds goalloc.ko and samples/goalloc_sample.ko against Debian's
 # linux-headers for the newest installed 6.1 ABI, fetches the matching
-# linux-image package's kernel (cached in ~/.cache/goalloc), and boots it
+# linux-image package's kernel (scripts/stock-kernel.sh), and boots it
 # with a busybox initramfs (scripts/run-init.sh as /init).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 shell=0
 [ "${1:-}" = --shell ] && shell=1
-cache=${GOALLOC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/goalloc}
 out=$top/.out/run
 log() { echo "run: $*" >&2; }
 die() { echo "run: FAILED: $*" >&2; exit 1; }
@@ -28,18 +27,8 @@ kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
 kver=${kdir##*/linux-headers-}
 
 # The stock kernel image matching the headers.
-img=$cache/stock-$kver/vmlinuz
-if [ ! -f "$img" ]; then
-	log "fetching linux-image-$kver"
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	(cd "$tmp" && apt-get download -qq "linux-image-$kver") >&2 ||
-		die "cannot download linux-image-$kver"
-	dpkg-deb -x "$tmp"/linux-image-*.deb "$tmp/x"
-	mkdir -p "$(dirname "$img")"
-	cp "$tmp/x/boot/vmlinuz-$kver" "$img.tmp"
-	mv "$img.tmp" "$img"
-fi
+stock=$("$top/scripts/stock-kernel.sh" | head -n 1)
+img=$stock/vmlinuz
 
 log "building goalloc.ko and goalloc_sample.ko against $kdir"
 rm -rf "$out"
