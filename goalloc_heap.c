@@ -1113,10 +1113,12 @@ static bool ga_region_free(struct ga_heap *h, struct ga_region *r)
  * window), or the current window's pace if that is higher. Below
  * low = max(2 MiB, 2 windows at that rate, 1/8 of the pages in use) free
  * pages, a work item grows the heap to high = 2 * low, up to the cap, in
- * regions at the top of the chunk numbers, which first fit reaches last;
+ * regions of one heapArena at the top of the chunk numbers, which first
+ * fit reaches last;
  * the delayed return of free regions leaves at least high free.
  */
 #define GA_HEADROOM_WINDOW	(HZ / 10 ?: 1)
+#define GA_HEADROOM_STEPS	64	/* regions per run of the work item */
 #define GA_HEADROOM_MIN		((2UL << 20) >> GA_PAGE_SHIFT)
 
 static void ga_headroom_roll(struct ga_heap *h)
@@ -1219,23 +1221,36 @@ static void ga_heap_grow_work(struct work_struct *work)
 {
 	struct ga_heap *h = container_of(work, struct ga_heap, grow_work);
 	struct ga_grow_req req = { };
-	unsigned long flags, low, high, want;
-	bool grew;
+	unsigned long flags, low, high;
+	bool want, grew;
 	int i;
 
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < GA_HEADROOM_STEPS; i++) {
 		spin_lock_irqsave(&h->lock, flags);
 		__ga_heap_headroom(h, &low, &high);
-		want = h->pages.free_pages < high ? high - h->pages.free_pages : 0;
-		if (ga_headroom_room(h) < h->grow_bytes)
-			want = 0;
-		want = min3(want, ga_headroom_room(h) >> GA_PAGE_SHIFT, ga_heap_max_run(h));
+		want = h->pages.free_pages < high && ga_headroom_room(h) >= h->grow_bytes;
 		spin_unlock_irqrestore(&h->lock, flags);
-		/* A run of @want pages: one region with all of them. */
-		req.npages = want;
-		if (!want || ga_heap_grow_for(h, &req, want, &grew) || !grew)
+		/*
+		 * One heapArena per step: a blocking request for a long run
+		 * at the cap can take back the ones still wholly free, which
+		 * one large region would seldom be.
+		 */
+		req.npages = h->grow_bytes >> GA_PAGE_SHIFT;
+		if (!want || ga_heap_grow_for(h, &req, req.npages, &grew) || !grew)
 			return;
 	}
+}
+
+/* Take wholly free region @r out of the heap, onto @gone. */
+static void ga_region_detach(struct ga_heap *h, struct ga_region *r, struct list_head *gone)
+{
+	lockdep_assert_held(&h->lock);
+	ga_pagealloc_shrink(&h->pages, r->chunk, r->nchunks);
+	bitmap_clear(h->chunk_used, r->chunk, r->nchunks);
+	memset(&h->chunk_region[r->chunk], 0, r->nchunks * sizeof(*h->chunk_region));
+	h->mapped_bytes -= r->bytes;
+	h->stats.returned_chunks += r->nchunks;
+	list_move(&r->node, gone);
 }
 
 /* Detach free regions onto @gone, leaving @keep free pages; any kept? */
@@ -1252,12 +1267,7 @@ static bool __ga_heap_reclaim_keep(struct ga_heap *h, unsigned long keep, struct
 			kept = true;
 			continue;
 		}
-		ga_pagealloc_shrink(&h->pages, r->chunk, r->nchunks);
-		bitmap_clear(h->chunk_used, r->chunk, r->nchunks);
-		memset(&h->chunk_region[r->chunk], 0, r->nchunks * sizeof(*h->chunk_region));
-		h->mapped_bytes -= r->bytes;
-		h->stats.returned_chunks += r->nchunks;
-		list_move(&r->node, gone);
+		ga_region_detach(h, r, gone);
 	}
 	return kept;
 }
@@ -1368,6 +1378,31 @@ static bool ga_heap_over_cap(struct ga_heap *h, unsigned long bytes)
 }
 
 /*
+ * At the cap: detach wholly free regions onto @gone until a growth of
+ * @bytes fits, if together they can make it fit; else detach none, so
+ * that a request that fails anyway leaves the headroom in place.
+ */
+static void ga_heap_make_room(struct ga_heap *h, unsigned long bytes, struct list_head *gone)
+{
+	unsigned long freeable = 0;
+	struct ga_region *r, *next;
+
+	lockdep_assert_held(&h->lock);
+	list_for_each_entry(r, &h->regions, node)
+		if (!r->initial && ga_region_free(h, r))
+			freeable += r->bytes;
+	/* mapped + reserved never pass the cap: no underflow. */
+	if (bytes > h->max_bytes - h->mapped_bytes - h->reserved_bytes + freeable)
+		return;
+	list_for_each_entry_safe(r, next, &h->regions, node) {
+		if (!ga_heap_over_cap(h, bytes))
+			break;
+		if (!r->initial && ga_region_free(h, r))
+			ga_region_detach(h, r, gone);
+	}
+}
+
+/*
  * Go's mheap.grow: add a region of max(heapArena, @need pages rounded up
  * to chunks) and satisfy @req from it. No lock is held while the region
  * is allocated, so growers do not wait behind each other's vmalloc and
@@ -1395,17 +1430,19 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 
 	noio = memalloc_noio_save();
 	spin_lock_irqsave(&h->lock, flags);
-	if (ga_heap_try(h, req, need))
+	/* The headroom work grows below its watermark, runs free or not. */
+	if (!bg_grew && ga_heap_try(h, req, need))
 		goto unlock;
 	/*
-	 * At the cap, a request gives the wholly free regions back (headroom
+	 * At the cap, a request gives wholly free regions back (headroom
 	 * ones among them: they are free until the rest of the heap is full)
-	 * and takes their room in the same hold of the lock, so that the
-	 * headroom work cannot grow into it first. The headroom work itself
-	 * never does: it would only trade free regions for one.
+	 * until its growth fits, and takes their room in the same hold of
+	 * the lock, so that the headroom work cannot grow into it first. If
+	 * they cannot make it fit, none goes. The headroom work itself never
+	 * does: it would only trade free regions for one.
 	 */
 	if (ga_heap_over_cap(h, bytes) && !bg_grew)
-		__ga_heap_reclaim_keep(h, 0, &gone);
+		ga_heap_make_room(h, bytes, &gone);
 	if (ga_heap_over_cap(h, bytes)) {
 		ret = -ENOSPC;
 		goto fail;
@@ -1419,7 +1456,7 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 	spin_lock_irqsave(&h->lock, flags);
 	h->reserved_bytes -= bytes;
 	/* Another grower may have made room meanwhile: then r is not needed. */
-	if (ga_heap_try(h, req, need))
+	if (!bg_grew && ga_heap_try(h, req, need))
 		goto unlock;
 	if (!r || !ga_region_publish(h, r, false, !!bg_grew)) {
 		ret = r ? -ENOSPC : -ENOMEM;

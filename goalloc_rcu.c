@@ -9,10 +9,11 @@
  * kernel's does: each CPU collects the objects queued on it (linked
  * through the rcu_head each object embeds, whose func field holds the
  * head's offset in the object), a delayed work item moves them into one
- * of two batches per CPU, and one call_rcu() per batch frees the whole
- * batch after the grace period, from the RCU callback (softirq) through
- * ga_free(). A batch never waits for another: while both are in flight
- * the objects keep collecting and the work item looks again later.
+ * of two batches per CPU, and one grace period per batch (queue_rcu_work())
+ * lets a work item on goalloc's own workqueue free the whole batch
+ * through ga_free(), in process context however long the batch. A batch
+ * never waits for another: while both are in flight the objects keep
+ * collecting and the work item looks again later.
  *
  * A type-safe cache (SLAB_TYPESAFE_BY_RCU) frees its objects at once, for
  * reuse by the same cache; only a span's return to the heap waits for a
@@ -23,12 +24,13 @@
  * when freed (see ga_free_small() and ga_cache_want_init()), as in SLUB.
  *
  * Concurrency contract: goalloc_kfree_rcu() may run in any context but
- * NMI; it takes its CPU's batch lock with interrupts disabled and queues
- * a work item. The work item and the RCU callbacks take the same lock
- * (a leaf: nothing else is taken under it; objects are freed after it is
- * dropped). ga_rcu_flush() sleeps.
+ * NMI; it takes its CPU's batch lock (raw, interrupts disabled) and may
+ * queue a delayed work item, as kfree_rcu() does. The work items take the
+ * same lock (nothing else is taken under it but the workqueue's and RCU's
+ * own queueing; objects are freed after it is dropped). ga_rcu_flush()
+ * sleeps.
  *
- * Lock order: ga_rcu_cpu.lock is a leaf.
+ * Lock order: ga_rcu_cpu.lock, then the workqueue and RCU queueing.
  */
 
 #include <linux/mm.h>
@@ -44,8 +46,6 @@
 
 /* How long objects collect before their batch asks for a grace period. */
 #define GA_RCU_DELAY		(HZ / 50 ?: 1)
-/* So many pending on a CPU: ask at once. */
-#define GA_RCU_BATCH_SOON	1024
 
 /* A headless free: the pointer, with the rcu_head the object lacks. */
 struct ga_rcu_node {
@@ -58,16 +58,16 @@ struct ga_rcu_node {
 
 struct ga_rcu_cpu;
 
-/* Objects waiting for one grace period: one call_rcu() for all. */
+/* Objects waiting for one grace period: one RCU callback for all. */
 struct ga_rcu_batch {
-	struct rcu_head rh;
+	struct rcu_work rw;
 	struct rcu_head *objs;		/* NULL: the batch is free */
 	unsigned long n;
 	struct ga_rcu_cpu *krc;
 };
 
 struct ga_rcu_cpu {
-	spinlock_t lock;		/* everything below */
+	raw_spinlock_t lock;		/* everything below */
 	struct rcu_head *pending;	/* queued, in no batch yet */
 	unsigned long npending;
 	struct ga_rcu_batch batch[2];
@@ -78,6 +78,8 @@ struct ga_rcu_cpu {
 };
 
 static struct ga_rcu_cpu __percpu *ga_rcu;
+/* Where batches are freed after their grace period. */
+static struct workqueue_struct *ga_rcu_wq;
 
 /* Spans of type-safe caches waiting for their grace period. */
 static atomic_long_t ga_typesafe_waiting = ATOMIC_LONG_INIT(0);
@@ -91,19 +93,18 @@ static void *ga_rcu_object(struct rcu_head *head)
 	return (void *)head - off;
 }
 
-/* The RCU callback: a grace period has passed since the batch began. */
-static void ga_rcu_batch_done(struct rcu_head *rh)
+/* A grace period has passed since the batch began: free it all. */
+static void ga_rcu_batch_done(struct work_struct *work)
 {
-	struct ga_rcu_batch *b = container_of(rh, struct ga_rcu_batch, rh);
+	struct ga_rcu_batch *b = container_of(to_rcu_work(work), struct ga_rcu_batch, rw);
 	struct ga_rcu_cpu *krc = b->krc;
-	struct rcu_head *head = b->objs, *next;
-	unsigned long flags, n = b->n;
+	struct rcu_head *head, *next;
+	unsigned long flags, n;
 
-	spin_lock_irqsave(&krc->lock, flags);
-	b->objs = NULL;
-	b->n = 0;
-	krc->freed += n;
-	spin_unlock_irqrestore(&krc->lock, flags);
+	raw_spin_lock_irqsave(&krc->lock, flags);
+	head = b->objs;
+	n = b->n;
+	raw_spin_unlock_irqrestore(&krc->lock, flags);
 	for (; head; head = next) {
 		/* The head is in the object: read all of it before the free. */
 		bool headless = (unsigned long)head->func == GA_RCU_HEADLESS;
@@ -113,7 +114,14 @@ static void ga_rcu_batch_done(struct rcu_head *rh)
 		ga_free(obj);
 		if (headless)
 			ga_free(head);
+		cond_resched();
 	}
+	/* Counted once done: ga_rcu_busy() until the last free returned. */
+	raw_spin_lock_irqsave(&krc->lock, flags);
+	b->objs = NULL;
+	b->n = 0;
+	krc->freed += n;
+	raw_spin_unlock_irqrestore(&krc->lock, flags);
 }
 
 /*
@@ -135,7 +143,7 @@ static bool ga_rcu_start_batch(struct ga_rcu_cpu *krc)
 		krc->pending = NULL;
 		krc->npending = 0;
 		krc->batches++;
-		call_rcu(&b->rh, ga_rcu_batch_done);
+		queue_rcu_work(ga_rcu_wq, &b->rw);
 	}
 	return !krc->pending;
 }
@@ -145,12 +153,12 @@ static void ga_rcu_monitor(struct work_struct *work)
 	struct ga_rcu_cpu *krc = container_of(to_delayed_work(work), struct ga_rcu_cpu, monitor);
 	unsigned long flags;
 
-	spin_lock_irqsave(&krc->lock, flags);
+	raw_spin_lock_irqsave(&krc->lock, flags);
 	if (ga_rcu_start_batch(krc))
 		krc->monitor_on = false;
 	else
-		queue_delayed_work(system_wq, &krc->monitor, GA_RCU_DELAY);
-	spin_unlock_irqrestore(&krc->lock, flags);
+		queue_delayed_work(ga_rcu_wq, &krc->monitor, GA_RCU_DELAY);
+	raw_spin_unlock_irqrestore(&krc->lock, flags);
 }
 
 /* Queue @head (of an object goalloc owns) on this CPU. */
@@ -161,7 +169,7 @@ static void ga_rcu_queue(struct rcu_head *head, unsigned long func, bool headles
 
 	local_irq_save(flags);
 	krc = this_cpu_ptr(ga_rcu);
-	spin_lock(&krc->lock);
+	raw_spin_lock(&krc->lock);
 	head->func = (rcu_callback_t)func;
 	head->next = krc->pending;
 	krc->pending = head;
@@ -171,11 +179,9 @@ static void ga_rcu_queue(struct rcu_head *head, unsigned long func, bool headles
 		krc->headless_waits++;
 	if (!krc->monitor_on) {
 		krc->monitor_on = true;
-		queue_delayed_work(system_wq, &krc->monitor, GA_RCU_DELAY);
-	} else if (krc->npending == GA_RCU_BATCH_SOON) {
-		mod_delayed_work(system_wq, &krc->monitor, 0);
+		queue_delayed_work(ga_rcu_wq, &krc->monitor, GA_RCU_DELAY);
 	}
-	spin_unlock(&krc->lock);
+	raw_spin_unlock(&krc->lock);
 	local_irq_restore(flags);
 }
 
@@ -192,6 +198,9 @@ static void ga_rcu_queue(struct rcu_head *head, unsigned long func, bool headles
  * is not inside @obj (counted as ``invalid_free``; @obj stays allocated);
  * @head is not written then. goalloc_cache_destroy() and unload wait for
  * pending frees.
+ *
+ * Queuing an object twice before it is freed is a bug, as with kfree_rcu(),
+ * and is not detected.
  *
  * Context: Any context but NMI (refused, counted as ``nmi``).
  * Return: nothing; a refused call is counted in the statistics.
@@ -257,7 +266,6 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kfree_rcu_mightsleep, GOALLOC_NS);
 static void ga_rcu_typesafe_done(struct rcu_head *rh)
 {
 	struct ga_span *s = container_of(rh, struct ga_span, rcu);
-	struct ga_mcentral *c = s->central;
 
 	/* Its objects were not wiped as they were freed: the whole span. */
 	if (want_init_on_free()) {
@@ -266,7 +274,7 @@ static void ga_rcu_typesafe_done(struct rcu_head *rh)
 	}
 	atomic_long_dec(&ga_typesafe_waiting);
 	/* The head is free again: the metadata's own grace period reuses it. */
-	ga_heap_free_span_rcu(c->heap, s);
+	ga_heap_free_span_rcu(s->heap, s);
 }
 
 /**
@@ -290,31 +298,32 @@ void ga_rcu_release_typesafe(struct ga_span *s)
  * ga_rcu_flush() - Carry out every deferred free queued so far.
  *
  * Starts each CPU's pending batch and waits for every batch and every
- * type-safe span release in flight (rcu_barrier()), as kmem_cache_destroy
- * does for a type-safe cache.
+ * type-safe span release in flight, as kmem_cache_destroy() does for a
+ * type-safe cache with rcu_barrier(). Three passes: after the first,
+ * every batch in flight before is done and both of each CPU's are free,
+ * so the second takes whatever was pending; the third waits for the span
+ * releases and metadata frees those frees queued. Frees queued meanwhile
+ * by others may or may not be carried out.
  *
  * Context: Process context; sleeps.
  */
 void ga_rcu_flush(void)
 {
-	bool again;
-	int cpu;
+	int cpu, pass;
 
-	do {
-		again = false;
+	for (pass = 0; pass < 3; pass++) {
 		for_each_possible_cpu(cpu) {
 			struct ga_rcu_cpu *krc = per_cpu_ptr(ga_rcu, cpu);
 			unsigned long flags;
 
-			spin_lock_irqsave(&krc->lock, flags);
-			if (!ga_rcu_start_batch(krc))
-				again = true;
-			spin_unlock_irqrestore(&krc->lock, flags);
+			raw_spin_lock_irqsave(&krc->lock, flags);
+			ga_rcu_start_batch(krc);
+			raw_spin_unlock_irqrestore(&krc->lock, flags);
 		}
-		/* The callbacks, and the span releases they queue in turn. */
+		/* The grace periods, then the batches' frees they queued. */
 		rcu_barrier();
-	} while (again);
-	rcu_barrier();
+		flush_workqueue(ga_rcu_wq);
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_rcu_flush);
 
@@ -347,12 +356,12 @@ void ga_rcu_read_stats(struct ga_rcu_stats *st)
 	for_each_possible_cpu(cpu) {
 		struct ga_rcu_cpu *krc = per_cpu_ptr(ga_rcu, cpu);
 
-		spin_lock_irqsave(&krc->lock, flags);
+		raw_spin_lock_irqsave(&krc->lock, flags);
 		st->queued += krc->queued;
 		st->freed += krc->freed;
 		st->batches += krc->batches;
 		st->headless += krc->headless_waits;
-		spin_unlock_irqrestore(&krc->lock, flags);
+		raw_spin_unlock_irqrestore(&krc->lock, flags);
 	}
 	st->typesafe_waiting = atomic_long_read(&ga_typesafe_waiting);
 }
@@ -368,16 +377,24 @@ int ga_rcu_init(void)
 {
 	int cpu, i;
 
-	ga_rcu = alloc_percpu(struct ga_rcu_cpu);
-	if (!ga_rcu)
+	/* Frees may be what reclaim waits for, as the kernel's kfree_rcu. */
+	ga_rcu_wq = alloc_workqueue("goalloc_rcu", WQ_MEM_RECLAIM, 0);
+	if (!ga_rcu_wq)
 		return -ENOMEM;
+	ga_rcu = alloc_percpu(struct ga_rcu_cpu);
+	if (!ga_rcu) {
+		destroy_workqueue(ga_rcu_wq);
+		return -ENOMEM;
+	}
 	for_each_possible_cpu(cpu) {
 		struct ga_rcu_cpu *krc = per_cpu_ptr(ga_rcu, cpu);
 
-		spin_lock_init(&krc->lock);
+		raw_spin_lock_init(&krc->lock);
 		INIT_DELAYED_WORK(&krc->monitor, ga_rcu_monitor);
-		for (i = 0; i < ARRAY_SIZE(krc->batch); i++)
+		for (i = 0; i < ARRAY_SIZE(krc->batch); i++) {
 			krc->batch[i].krc = krc;
+			INIT_RCU_WORK(&krc->batch[i].rw, ga_rcu_batch_done);
+		}
 	}
 	return 0;
 }
@@ -394,6 +411,7 @@ void ga_rcu_exit(void)
 	ga_rcu_flush();
 	for_each_possible_cpu(cpu)
 		cancel_delayed_work_sync(&per_cpu_ptr(ga_rcu, cpu)->monitor);
+	destroy_workqueue(ga_rcu_wq);
 	free_percpu(ga_rcu);
 	ga_rcu = NULL;
 }

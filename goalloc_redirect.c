@@ -54,6 +54,15 @@ static bool ga_route_kernel(const void *p)
 	return false;
 }
 
+/* The kernel's vmalloc memory: neither kmalloc's nor goalloc's. */
+static bool ga_kernel_vmalloc(const void *p)
+{
+	if (!is_vmalloc_addr(p) || ga_heap_holds(&ga.heap, p))
+		return false;
+	atomic_long_inc(&ga.redirect.frees_kernel);
+	return true;
+}
+
 /**
  * goalloc_kfree_any() - kfree() for a module on goalloc_redirect.h.
  * @p: memory from goalloc or from the kernel's kmalloc, or %NULL
@@ -135,14 +144,50 @@ EXPORT_SYMBOL_NS_GPL(goalloc_krealloc_any, GOALLOC_NS);
  */
 void goalloc_kvfree_any(const void *p)
 {
-	if (is_vmalloc_addr(p) && !ga_heap_holds(&ga.heap, p)) {
-		atomic_long_inc(&ga.redirect.frees_kernel);
+	if (ga_kernel_vmalloc(p))
 		vfree(p);
-		return;
-	}
-	goalloc_kfree_any(p);
+	else
+		goalloc_kfree_any(p);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_kvfree_any, GOALLOC_NS);
+
+/**
+ * goalloc_kvrealloc_any() - kvrealloc() for a redirected module.
+ * @p: memory from goalloc, the kernel's kmalloc or vmalloc, or %NULL
+ * @oldsize: bytes of @p to keep (0: as many as it has, up to @newsize)
+ * @newsize: bytes wanted
+ * @gfp: allocation flags
+ *
+ * The kernel's memory is resized by the kernel; goalloc's stays goalloc's,
+ * in place if @newsize fits its usable size, else in a goalloc_kvmalloc()
+ * object.
+ *
+ * Context: Process context; may sleep if @gfp allows.
+ * Return: the object, or %NULL with @p untouched.
+ */
+void *goalloc_kvrealloc_any(const void *p, size_t oldsize, size_t newsize, gfp_t gfp)
+{
+	size_t have;
+	void *n;
+
+	if (ga_kernel_owns(p) || (is_vmalloc_addr(p) && !ga_heap_holds(&ga.heap, p))) {
+#if GA_HAVE_KVREALLOC_OLDSIZE
+		return kvrealloc(p, oldsize, newsize, gfp);
+#else
+		return kvrealloc(p, newsize, gfp);
+#endif
+	}
+	have = goalloc_ksize(p);
+	if (have >= newsize && !ZERO_OR_NULL_PTR(p))
+		return (void *)p;
+	n = goalloc_kvmalloc(newsize, gfp);
+	if (n && have) {
+		memcpy(n, p, min(oldsize ?: have, min(have, newsize)));
+		goalloc_kfree(p);
+	}
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(goalloc_kvrealloc_any, GOALLOC_NS);
 
 /**
  * goalloc_kfree_rcu_any() - kfree_rcu() for a redirected module.
@@ -158,7 +203,7 @@ void goalloc_kfree_rcu_any(const void *obj, size_t offset)
 
 	if (!obj)
 		return;
-	if (ga_route_kernel(obj))
+	if (ga_kernel_vmalloc(obj) || ga_route_kernel(obj))
 		ga_kvfree_call_rcu(head, obj, offset);
 	else
 		goalloc_kfree_rcu_head(obj, head);
@@ -178,7 +223,7 @@ void goalloc_kfree_rcu_mightsleep_any(const void *obj)
 	might_sleep();
 	if (!obj)
 		return;
-	if (ga_route_kernel(obj))
+	if (ga_kernel_vmalloc(obj) || ga_route_kernel(obj))
 		ga_kvfree_call_rcu(NULL, obj, (unsigned long)obj);
 	else
 		goalloc_kfree_rcu_mightsleep(obj);

@@ -112,6 +112,7 @@ void goalloc_kfree_sensitive_any(const void *p);
 size_t goalloc_ksize_any(const void *p);
 void *goalloc_krealloc_any(const void *p, size_t new_size, gfp_t gfp);
 void goalloc_kvfree_any(const void *p);
+void *goalloc_kvrealloc_any(const void *p, size_t oldsize, size_t newsize, gfp_t gfp);
 void goalloc_kfree_rcu_any(const void *obj, size_t offset);
 void goalloc_kfree_rcu_mightsleep_any(const void *obj);
 struct goalloc_cache *goalloc_kmem_cache_create_any(const char *name, unsigned int size,

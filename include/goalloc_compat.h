@@ -54,6 +54,9 @@
 #define GA_HAVE_SHRINKER_ALLOC	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0))
 #define GA_HAVE_LIST_LRU_ADD_OBJ (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0))
 
+/* kvrealloc() took the old size until 6.12 aligned it with krealloc(). */
+#define GA_HAVE_KVREALLOC_OLDSIZE (LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0))
+
 /*
  * The kernel's kfree_rcu() of an object @obj whose rcu_head @head lies
  * @off bytes in (@head NULL: headless, then @off is @obj): 6.3 gave

@@ -35,6 +35,7 @@
 #define _GOALLOC_REDIRECT_H
 
 #include <linux/fs.h>
+#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
@@ -146,6 +147,17 @@ static inline void *goalloc_redirect_krealloc_array(void *p, size_t n, size_t si
 	return goalloc_krealloc_any(p, bytes, gfp);
 }
 
+/* mempool's slab-pool callbacks, for goalloc caches and the kernel's. */
+static inline void *goalloc_redirect_mempool_alloc_slab(gfp_t gfp, void *pool_data)
+{
+	return goalloc_redirect_cache_alloc(pool_data, gfp);
+}
+
+static inline void goalloc_redirect_mempool_free_slab(void *element, void *pool_data)
+{
+	goalloc_redirect_cache_free(pool_data, element);
+}
+
 /* From here on, the module's calls are goalloc's. */
 
 #undef kmalloc
@@ -174,6 +186,7 @@ static inline void *goalloc_redirect_krealloc_array(void *p, size_t n, size_t si
 #undef kvmalloc_array
 #undef kvcalloc
 #undef kvfree
+#undef kvrealloc
 #undef kfree_rcu
 #undef kvfree_rcu
 #undef kfree_rcu_mightsleep
@@ -191,33 +204,47 @@ static inline void *goalloc_redirect_krealloc_array(void *p, size_t n, size_t si
 #undef kmem_cache_shrink
 #undef kmem_cache_size
 #undef alloc_inode_sb
+#undef mempool_alloc_slab
+#undef mempool_free_slab
+#undef mempool_create_slab_pool
+#undef mempool_init_slab_pool
 
-#define kmalloc(size, gfp)		goalloc_kmalloc(size, gfp)
-#define kzalloc(size, gfp)		goalloc_kzalloc(size, gfp)
-#define kmalloc_node(size, gfp, node)	goalloc_kmalloc_node(size, gfp, node)
+/*
+ * Object-like where goalloc's function takes the same arguments, so that
+ * the name used as a function pointer (a callback, devm_add_action()) is
+ * goalloc's too.
+ */
+#define kmalloc				goalloc_kmalloc
+#define kzalloc				goalloc_kzalloc
+#define kmalloc_node			goalloc_kmalloc_node
 #define kzalloc_node(size, gfp, node)	goalloc_kmalloc_node(size, (gfp) | __GFP_ZERO, node)
-#define kmalloc_array(n, size, gfp)	goalloc_kmalloc_array(n, size, gfp)
-#define kcalloc(n, size, gfp)		goalloc_kcalloc(n, size, gfp)
+#define kmalloc_array			goalloc_kmalloc_array
+#define kcalloc				goalloc_kcalloc
 #define kmalloc_array_node(n, size, gfp, node) goalloc_kmalloc_array(n, size, gfp)
 #define kcalloc_node(n, size, gfp, node) goalloc_kcalloc(n, size, gfp)
-#define kmalloc_track_caller(size, gfp)	goalloc_kmalloc(size, gfp)
-#define krealloc(p, size, gfp)		goalloc_krealloc_any(p, size, gfp)
+#define kmalloc_track_caller		goalloc_kmalloc
+#define krealloc			goalloc_krealloc_any
 #define krealloc_array(p, n, size, gfp)	goalloc_redirect_krealloc_array(p, n, size, gfp)
-#define kfree(p)			goalloc_kfree_any(p)
-#define kfree_sensitive(p)		goalloc_kfree_sensitive_any(p)
+#define kfree				goalloc_kfree_any
+#define kfree_sensitive			goalloc_kfree_sensitive_any
 #define kfree_bulk(nr, p)		goalloc_redirect_cache_free_bulk(NULL, nr, p)
-#define ksize(p)			goalloc_ksize_any(p)
-#define kmemdup(src, len, gfp)		goalloc_kmemdup(src, len, gfp)
-#define kmemdup_nul(s, len, gfp)	goalloc_kmemdup_nul(s, len, gfp)
-#define kstrdup(s, gfp)			goalloc_kstrdup(s, gfp)
-#define kstrndup(s, max, gfp)		goalloc_kstrndup(s, max, gfp)
-#define kvmalloc(size, gfp)		goalloc_kvmalloc(size, gfp)
+#define ksize				goalloc_ksize_any
+#define kmemdup				goalloc_kmemdup
+#define kmemdup_nul			goalloc_kmemdup_nul
+#define kstrdup				goalloc_kstrdup
+#define kstrndup			goalloc_kstrndup
+#define kvmalloc			goalloc_kvmalloc
 #define kvzalloc(size, gfp)		goalloc_kvmalloc(size, (gfp) | __GFP_ZERO)
 #define kvmalloc_node(size, gfp, node)	goalloc_kvmalloc(size, gfp)
 #define kvzalloc_node(size, gfp, node)	goalloc_kvmalloc(size, (gfp) | __GFP_ZERO)
 #define kvmalloc_array(n, size, gfp)	goalloc_redirect_kvmalloc_array(n, size, gfp)
 #define kvcalloc(n, size, gfp)		goalloc_redirect_kvmalloc_array(n, size, (gfp) | __GFP_ZERO)
-#define kvfree(p)			goalloc_kvfree_any(p)
+#define kvfree				goalloc_kvfree_any
+#if GA_HAVE_KVREALLOC_OLDSIZE
+#define kvrealloc(p, oldsize, newsize, gfp) goalloc_kvrealloc_any(p, oldsize, newsize, gfp)
+#else
+#define kvrealloc(p, newsize, gfp)	goalloc_kvrealloc_any(p, 0, newsize, gfp)
+#endif
 
 #define __goalloc_rcu_pick(_1, _2, name, ...)	name
 #define __goalloc_kfree_rcu_2(ptr, rhf)	goalloc_kfree_rcu_any(ptr, offsetof(typeof((ptr)[0]), rhf))
@@ -232,17 +259,25 @@ static inline void *goalloc_redirect_krealloc_array(void *p, size_t n, size_t si
 	((struct kmem_cache *)goalloc_kmem_cache_create_any(name, size, align, flags, ctor))
 #define kmem_cache_create_usercopy(name, size, align, flags, useroffset, usersize, ctor) \
 	((struct kmem_cache *)goalloc_kmem_cache_create_any(name, size, align, flags, ctor))
-#define kmem_cache_destroy(k)		goalloc_redirect_cache_destroy(k)
-#define kmem_cache_alloc(k, gfp)	goalloc_redirect_cache_alloc(k, gfp)
+#define kmem_cache_destroy		goalloc_redirect_cache_destroy
+#define kmem_cache_alloc		goalloc_redirect_cache_alloc
 #define kmem_cache_zalloc(k, gfp)	goalloc_redirect_cache_alloc(k, (gfp) | __GFP_ZERO)
-#define kmem_cache_alloc_lru(k, lru, gfp) goalloc_redirect_cache_alloc_lru(k, lru, gfp)
-#define kmem_cache_alloc_node(k, gfp, node) goalloc_redirect_cache_alloc_node(k, gfp, node)
-#define kmem_cache_free(k, p)		goalloc_redirect_cache_free(k, p)
-#define kmem_cache_alloc_bulk(k, gfp, nr, p) goalloc_redirect_cache_alloc_bulk(k, gfp, nr, p)
-#define kmem_cache_free_bulk(k, nr, p)	goalloc_redirect_cache_free_bulk(k, nr, p)
-#define kmem_cache_shrink(k)		goalloc_redirect_cache_shrink(k)
-#define kmem_cache_size(k)		goalloc_redirect_cache_size(k)
-/* An inline of linux/fs.h, compiled before the names above changed. */
+#define kmem_cache_alloc_lru		goalloc_redirect_cache_alloc_lru
+#define kmem_cache_alloc_node		goalloc_redirect_cache_alloc_node
+#define kmem_cache_free			goalloc_redirect_cache_free
+#define kmem_cache_alloc_bulk		goalloc_redirect_cache_alloc_bulk
+#define kmem_cache_free_bulk		goalloc_redirect_cache_free_bulk
+#define kmem_cache_shrink		goalloc_redirect_cache_shrink
+#define kmem_cache_size			goalloc_redirect_cache_size
+/* Inlines of linux/fs.h and linux/mempool.h, compiled before the names above changed. */
 #define alloc_inode_sb(sb, k, gfp)	goalloc_redirect_cache_alloc_lru(k, &(sb)->s_inode_lru, gfp)
+#define mempool_alloc_slab		goalloc_redirect_mempool_alloc_slab
+#define mempool_free_slab		goalloc_redirect_mempool_free_slab
+#define mempool_create_slab_pool(min_nr, k) \
+	mempool_create(min_nr, goalloc_redirect_mempool_alloc_slab, \
+		       goalloc_redirect_mempool_free_slab, (void *)(k))
+#define mempool_init_slab_pool(pool, min_nr, k) \
+	mempool_init(pool, min_nr, goalloc_redirect_mempool_alloc_slab, \
+		     goalloc_redirect_mempool_free_slab, (void *)(k))
 
 #endif /* _GOALLOC_REDIRECT_H */

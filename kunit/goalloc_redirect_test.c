@@ -15,6 +15,7 @@
 #include <kunit/test.h>
 #include <linux/fs.h>
 #include <linux/list_lru.h>
+#include <linux/mempool.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/sizes.h>
@@ -96,6 +97,29 @@ static void redirect_kmalloc_family(struct kunit *test)
 	expect_routed(test, c0, ARRAY_SIZE(p), 0);
 }
 
+/* kvrealloc keeps the bytes; kfree taken as a function pointer is goalloc's. */
+static void redirect_kvrealloc_and_pointers(struct kunit *test)
+{
+	struct redirect_counts c0 = redirect_now();
+	void (*free_fn)(const void *) = kfree;
+	u8 *q = kvmalloc(100, GFP_KERNEL), *r;
+
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	memset(q, 0x6d, 100);
+#if GA_HAVE_KVREALLOC_OLDSIZE
+	r = kvrealloc(q, 100, SZ_256K, GFP_KERNEL);
+#else
+	r = kvrealloc(q, SZ_256K, GFP_KERNEL);
+#endif
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(r));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(r, 0x6d, 100));
+	KUNIT_EXPECT_GE(test, ksize(r), (size_t)SZ_256K);
+	free_fn(r);
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(r));
+	expect_routed(test, c0, 1, 0);
+}
+
 /*
  * Memory the kernel handed out goes back to the kernel: a helper's
  * kmalloc (kasprintf), a large kmalloc (pages of its own), vmalloc, and
@@ -173,6 +197,7 @@ static void redirect_caches(struct kunit *test)
 	struct kmem_cache *named = kmem_cache_create("has space:colon", 40, 0, 0, NULL);
 	struct lru_item *items[16];
 	struct list_lru lru;
+	mempool_t *pool;
 	void *bulk[8];
 	unsigned int i;
 
@@ -212,6 +237,14 @@ static void redirect_caches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmem_cache_alloc_bulk(named, GFP_KERNEL, ARRAY_SIZE(bulk), bulk),
 			(int)ARRAY_SIZE(bulk));
 	kmem_cache_free_bulk(named, ARRAY_SIZE(bulk), bulk);
+	/* A mempool of the cache: its slab callbacks are goalloc's too. */
+	pool = mempool_create_slab_pool(2, k);
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	items[0] = mempool_alloc(pool, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, items[0]);
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(items[0]));
+	mempool_free(items[0], pool);
+	mempool_destroy(pool);
 	items[0] = kmem_cache_zalloc(k, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, items[0]);
 	KUNIT_EXPECT_EQ(test, items[0]->value, 0ULL);
@@ -227,6 +260,7 @@ static void redirect_caches(struct kunit *test)
 
 static struct kunit_case redirect_cases[] = {
 	KUNIT_CASE(redirect_kmalloc_family),
+	KUNIT_CASE(redirect_kvrealloc_and_pointers),
 	KUNIT_CASE(redirect_kernel_memory),
 	KUNIT_CASE(redirect_kernel_cache),
 	KUNIT_CASE(redirect_caches),
