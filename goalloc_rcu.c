@@ -301,8 +301,9 @@ void ga_rcu_release_typesafe(struct ga_span *s)
  * type-safe span release in flight, as kmem_cache_destroy() does for a
  * type-safe cache with rcu_barrier(). Three passes: after the first,
  * every batch in flight before is done and both of each CPU's are free,
- * so the second takes whatever was pending; the third waits for the span
- * releases and metadata frees those frees queued. Frees queued meanwhile
+ * so the second takes whatever was pending; the third and a last
+ * rcu_barrier() wait for the span releases those frees queued and for
+ * the metadata frees the releases queue in turn. Frees queued meanwhile
  * by others may or may not be carried out.
  *
  * Context: Process context; sleeps.
@@ -324,6 +325,7 @@ void ga_rcu_flush(void)
 		rcu_barrier();
 		flush_workqueue(ga_rcu_wq);
 	}
+	rcu_barrier();
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_rcu_flush);
 
@@ -377,8 +379,11 @@ int ga_rcu_init(void)
 {
 	int cpu, i;
 
-	/* Frees may be what reclaim waits for, as the kernel's kfree_rcu. */
-	ga_rcu_wq = alloc_workqueue("goalloc_rcu", WQ_MEM_RECLAIM, 0);
+	/*
+	 * Frees may be what reclaim waits for, as the kernel's kfree_rcu;
+	 * unbound, so that a long batch holds up no CPU's other work.
+	 */
+	ga_rcu_wq = alloc_workqueue("goalloc_rcu", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!ga_rcu_wq)
 		return -ENOMEM;
 	ga_rcu = alloc_percpu(struct ga_rcu_cpu);

@@ -57,7 +57,8 @@ static bool ga_route_kernel(const void *p)
 /* The kernel's vmalloc memory: neither kmalloc's nor goalloc's. */
 static bool ga_kernel_vmalloc(const void *p)
 {
-	if (!is_vmalloc_addr(p) || ga_heap_holds(&ga.heap, p))
+	/* A live goalloc span first: lock-free, the common case. */
+	if (!is_vmalloc_addr(p) || __ga_span_of(&ga.heap, p) || ga_heap_holds(&ga.heap, p))
 		return false;
 	atomic_long_inc(&ga.redirect.frees_kernel);
 	return true;
@@ -170,7 +171,8 @@ void *goalloc_kvrealloc_any(const void *p, size_t oldsize, size_t newsize, gfp_t
 	size_t have;
 	void *n;
 
-	if (ga_kernel_owns(p) || (is_vmalloc_addr(p) && !ga_heap_holds(&ga.heap, p))) {
+	if (ga_kernel_owns(p) ||
+	    (is_vmalloc_addr(p) && !__ga_span_of(&ga.heap, p) && !ga_heap_holds(&ga.heap, p))) {
 #if GA_HAVE_KVREALLOC_OLDSIZE
 		return kvrealloc(p, oldsize, newsize, gfp);
 #else

@@ -269,6 +269,16 @@ static inline void goalloc_redirect_mempool_free_slab(void *element, void *pool_
 #define kmem_cache_free_bulk		goalloc_redirect_cache_free_bulk
 #define kmem_cache_shrink		goalloc_redirect_cache_shrink
 #define kmem_cache_size			goalloc_redirect_cache_size
+/*
+ * Scope-based cleanup (linux/cleanup.h, in 6.1 stable): __free(kfree)
+ * pastes its name into __free_kfree, which slab.h defined with the
+ * kernel's kfree() before the names above changed.
+ */
+#ifdef DEFINE_FREE
+DEFINE_FREE(goalloc_kfree_any, void *, if (!IS_ERR_OR_NULL(_T)) goalloc_kfree_any(_T))
+#define __free_kfree			__free_goalloc_kfree_any
+#endif
+
 /* Inlines of linux/fs.h and linux/mempool.h, compiled before the names above changed. */
 #define alloc_inode_sb(sb, k, gfp)	goalloc_redirect_cache_alloc_lru(k, &(sb)->s_inode_lru, gfp)
 #define mempool_alloc_slab		goalloc_redirect_mempool_alloc_slab

@@ -5,7 +5,8 @@
  * -include include/goalloc_redirect.h (see kunit/Kbuild) and calls the
  * kernel's names, kmalloc() and kmem_cache_create() and the rest.
  *
- * goalloc_redirect: each redirected call gives goalloc memory; caches are
+ * goalloc_redirect: each redirected call gives goalloc memory (and
+ *	__free(kfree) frees it); caches are
  *	goalloc's, on the direct map, and take list_lru; the kernel's own
  *	memory and caches that reach the module (a kernel helper's kmalloc,
  *	a large kmalloc, vmalloc, names_cachep through __getname()) go back
@@ -95,6 +96,27 @@ static void redirect_kmalloc_family(struct kunit *test)
 	kfree(NULL);
 	kfree(ZERO_SIZE_PTR);
 	expect_routed(test, c0, ARRAY_SIZE(p), 0);
+}
+
+/* Scope-based cleanup: __free(kfree) of a goalloc object is goalloc's. */
+static void redirect_scoped_free(struct kunit *test)
+{
+#ifdef DEFINE_FREE
+	struct redirect_counts c0 = redirect_now();
+	void *seen;
+
+	{
+		char *p __free(kfree) = kmalloc(40, GFP_KERNEL);
+
+		KUNIT_EXPECT_NOT_NULL(test, p);
+		KUNIT_EXPECT_TRUE(test, goalloc_owns(p));
+		seen = p;
+	}
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(seen));
+	expect_routed(test, c0, 1, 0);
+#else
+	kunit_skip(test, "no linux/cleanup.h in this kernel");
+#endif
 }
 
 /* kvrealloc keeps the bytes; kfree taken as a function pointer is goalloc's. */
@@ -261,6 +283,7 @@ static void redirect_caches(struct kunit *test)
 static struct kunit_case redirect_cases[] = {
 	KUNIT_CASE(redirect_kmalloc_family),
 	KUNIT_CASE(redirect_kvrealloc_and_pointers),
+	KUNIT_CASE(redirect_scoped_free),
 	KUNIT_CASE(redirect_kernel_memory),
 	KUNIT_CASE(redirect_kernel_cache),
 	KUNIT_CASE(redirect_caches),
