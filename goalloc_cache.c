@@ -877,7 +877,6 @@ static __always_inline void ga_free_small(struct ga_span *s, u8 state, const voi
 {
 	unsigned long off;
 	unsigned int idx;
-	bool typesafe;
 
 	if (unlikely(state != GA_SPAN_INUSE || (central && s->central != central))) {
 		ga_refuse_free(GA_INVALID_FREE, p);
@@ -901,8 +900,8 @@ static __always_inline void ga_free_small(struct ga_span *s, u8 state, const voi
 	 * init_on_free wipes objects, but not constructed ones nor those of a
 	 * type-safe cache, which RCU readers may still read (as SLUB).
 	 */
-	typesafe = s->central->typesafe_rcu;
-	if ((sensitive || (want_init_on_free() && !s->central->ctor && !typesafe)) &&
+	if ((sensitive ||
+	     (want_init_on_free() && !s->central->ctor && !s->central->typesafe_rcu)) &&
 	    ga_span_obj_allocated(s, idx)) {
 		ga_kasan_unpoison(p, s->elemsize);
 		ga_wipe(p, s->elemsize, sensitive);
@@ -912,7 +911,7 @@ static __always_inline void ga_free_small(struct ga_span *s, u8 state, const voi
 	 * out again. One already free is left as it is, and refused below.
 	 * A type-safe cache's freed objects stay valid memory, as SLUB's.
 	 */
-	if (!typesafe && !ga_kasan_is_free(p))
+	if (!ga_kasan_is_free(p) && !s->central->typesafe_rcu)
 		ga_kasan_poison(p, s->elemsize, GA_KASAN_FREE);
 	/* Unknown to kmemleak if it was free already: then a no-op. */
 	kmemleak_free(p);
@@ -1014,10 +1013,20 @@ static size_t ga_tiny_extent(struct ga_span *s, unsigned int idx, unsigned int o
 	return (refs >> GA_TINY_END_SHIFT) - o;
 }
 
-static size_t __ga_usable_size(const void *p, bool *tiny)
+/* Is object @idx of small span @s allocated, as a free would check it? */
+static bool ga_obj_live(struct ga_span *s, unsigned int idx)
+{
+	return ga_span_obj_allocated(s, idx) && !test_bit(idx, s->remote_free);
+}
+
+/*
+ * The usable size at @p if it is an object's start, else 0; with @live,
+ * also 0 for an object not allocated now (a snapshot).
+ */
+static size_t __ga_usable_size(const void *p, bool *tiny, bool live)
 {
 	struct ga_span *s = ga_span_lookup(p);
-	unsigned long off;
+	unsigned long off, idx;
 	size_t n = 0;
 	u8 state;
 
@@ -1030,16 +1039,19 @@ static size_t __ga_usable_size(const void *p, bool *tiny)
 	state = smp_load_acquire(&s->state);
 	off = (unsigned long)p - s->base;
 	if (state == GA_SPAN_LARGE) {
-		n = off ? 0 : ga_span_bytes(s);
+		if (!off && (!live || READ_ONCE(s->where) == GA_WHERE_LARGE))
+			n = ga_span_bytes(s);
 	} else if (state != GA_SPAN_INUSE || !s->elemsize) {
 		n = 0;
 	} else if (s->spanclass == GA_TINY_SPANCLASS) {
-		n = off / GA_TINY_SIZE < s->nelems ?
-		    ga_tiny_extent(s, off / GA_TINY_SIZE, off % GA_TINY_SIZE) : 0;
+		idx = off / GA_TINY_SIZE;
+		if (idx < s->nelems && (!live || ga_obj_live(s, idx)))
+			n = ga_tiny_extent(s, idx, off % GA_TINY_SIZE);
 		if (tiny)
 			*tiny = true;
 	} else if (!(off % s->elemsize) && off / s->elemsize < s->nelems) {
-		n = s->elemsize;
+		if (!live || ga_obj_live(s, off / s->elemsize))
+			n = s->elemsize;
 	}
 	preempt_enable();
 	return n;
@@ -1056,47 +1068,25 @@ static size_t __ga_usable_size(const void *p, bool *tiny)
  */
 size_t ga_usable_size(const void *p)
 {
-	return __ga_usable_size(p, NULL);
+	return __ga_usable_size(p, NULL, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_usable_size);
 
 /**
- * ga_owns() - Is @p a live object goalloc handed out?
+ * ga_live_size() - Bytes usable at a live object goalloc handed out.
  * @p: any pointer
  *
- * O(1) and lockless: the span table, then the object's allocation state
- * as a free would check it. A snapshot: an object freed or allocated
- * meanwhile by another CPU may be seen either way.
+ * As ga_usable_size(), and the object must be allocated now, as a free
+ * would check it. O(1) and lockless; a snapshot: an object freed or
+ * allocated meanwhile by another CPU may be seen either way.
  *
  * Context: Any context.
- * Return: true if @p is the start of an object goalloc handed out (of any
- * kind, tiny included) and has not seen freed.
+ * Return: the usable size if @p is the start of an object goalloc handed
+ * out (of any kind, tiny included) and not yet freed, else 0.
  */
-bool ga_owns(const void *p)
+size_t ga_live_size(const void *p)
 {
-	struct ga_span *s = ga_span_lookup(p);
-	unsigned long off, idx;
-	bool live = false;
-	u8 state;
-
-	if (!s)
-		return false;
-	preempt_disable();
-	/* Pairs with the release that made the span's fields valid. */
-	state = smp_load_acquire(&s->state);
-	off = (unsigned long)p - s->base;
-	if (state == GA_SPAN_LARGE) {
-		live = !off && READ_ONCE(s->where) == GA_WHERE_LARGE;
-	} else if (state == GA_SPAN_INUSE && s->elemsize) {
-		bool tiny = s->spanclass == GA_TINY_SPANCLASS;
-
-		idx = off / s->elemsize;
-		live = idx < s->nelems && (tiny || !(off % s->elemsize)) &&
-		       ga_span_obj_allocated(s, idx) && !test_bit(idx, s->remote_free) &&
-		       (!tiny || ga_tiny_extent(s, idx, off % GA_TINY_SIZE));
-	}
-	preempt_enable();
-	return live;
+	return __ga_usable_size(p, NULL, true);
 }
 
 /**
@@ -1115,7 +1105,7 @@ bool ga_owns(const void *p)
 size_t ga_ksize(const void *p, bool *tiny)
 {
 	bool is_tiny;
-	size_t n = __ga_usable_size(p, &is_tiny);
+	size_t n = __ga_usable_size(p, &is_tiny, false);
 
 	if (tiny)
 		*tiny = is_tiny;

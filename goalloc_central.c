@@ -209,32 +209,43 @@ static void ga_central_retire(struct ga_mcentral *c, struct ga_span *s, struct l
 	list_add(&s->list, gone);
 }
 
+/**
+ * ga_central_span_release() - Give a retired span of @c back to the heap.
+ * @c: its mcentral
+ * @s: the span, retired by ga_central_retire(), all objects free
+ *
+ * init_on_free: the heap's free pages hold zeroes, as the page
+ * allocator's do under that policy, whichever class or cache takes them
+ * next. Objects were wiped as they were freed, but for a constructed or
+ * type-safe cache's (SLUB wipes those only when their page goes back to
+ * the page allocator, as here); the tail is wiped too.
+ *
+ * Context: Any context but NMI; no lock of @c's held.
+ */
+void ga_central_span_release(struct ga_mcentral *c, struct ga_span *s)
+{
+	unsigned long from = 0;
+
+	if (want_init_on_free()) {
+		if (!c->ctor && !c->typesafe_rcu)
+			from = (unsigned long)s->nelems * s->elemsize;
+		ga_kasan_unpoison((void *)(s->base + from), ga_span_bytes(s) - from);
+		memset((void *)(s->base + from), 0, ga_span_bytes(s) - from);
+	}
+	ga_heap_free_span_rcu(c->heap, s);
+}
+
 static void ga_central_release(struct ga_mcentral *c, struct list_head *gone)
 {
 	struct ga_span *s, *next;
-	unsigned long from;
 
 	list_for_each_entry_safe(s, next, gone, list) {
 		list_del(&s->list);
 		/* Readers may still look at its objects: later (goalloc_rcu.c). */
-		if (c->typesafe_rcu) {
+		if (c->typesafe_rcu)
 			ga_rcu_release_typesafe(s);
-			continue;
-		}
-		/*
-		 * init_on_free: the heap's free pages hold zeroes, as the
-		 * page allocator's do under that policy, whichever class or
-		 * cache takes them next. Objects were wiped as they were
-		 * freed, but for a constructed cache's (SLUB wipes those only
-		 * when their page goes back to the page allocator, as here);
-		 * the tail is wiped too.
-		 */
-		if (want_init_on_free()) {
-			from = c->ctor ? 0 : (unsigned long)s->nelems * s->elemsize;
-			ga_kasan_unpoison((void *)(s->base + from), ga_span_bytes(s) - from);
-			memset((void *)(s->base + from), 0, ga_span_bytes(s) - from);
-		}
-		ga_heap_free_span_rcu(c->heap, s);
+		else
+			ga_central_span_release(c, s);
 	}
 }
 

@@ -1211,6 +1211,7 @@ struct ga_grow_req {
 	unsigned long align;
 	u8 state;
 	u8 spanclass;
+	bool headroom;		/* the headroom work's: see ga_heap_grow_for() */
 };
 
 static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
@@ -1220,7 +1221,7 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 static void ga_heap_grow_work(struct work_struct *work)
 {
 	struct ga_heap *h = container_of(work, struct ga_heap, grow_work);
-	struct ga_grow_req req = { };
+	struct ga_grow_req req = { .npages = h->grow_bytes >> GA_PAGE_SHIFT, .headroom = true };
 	unsigned long flags, low, high;
 	bool want, grew;
 	int i;
@@ -1235,7 +1236,6 @@ static void ga_heap_grow_work(struct work_struct *work)
 		 * at the cap can take back the ones still wholly free, which
 		 * one large region would seldom be.
 		 */
-		req.npages = h->grow_bytes >> GA_PAGE_SHIFT;
 		if (!want || ga_heap_grow_for(h, &req, req.npages, &grew) || !grew)
 			return;
 	}
@@ -1431,7 +1431,7 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 	noio = memalloc_noio_save();
 	spin_lock_irqsave(&h->lock, flags);
 	/* The headroom work grows below its watermark, runs free or not. */
-	if (!bg_grew && ga_heap_try(h, req, need))
+	if (!req->headroom && ga_heap_try(h, req, need))
 		goto unlock;
 	/*
 	 * At the cap, a request gives wholly free regions back (headroom
@@ -1441,7 +1441,7 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 	 * they cannot make it fit, none goes. The headroom work itself never
 	 * does: it would only trade free regions for one.
 	 */
-	if (ga_heap_over_cap(h, bytes) && !bg_grew)
+	if (ga_heap_over_cap(h, bytes) && !req->headroom)
 		ga_heap_make_room(h, bytes, &gone);
 	if (ga_heap_over_cap(h, bytes)) {
 		ret = -ENOSPC;
@@ -1456,9 +1456,9 @@ static int ga_heap_grow_for(struct ga_heap *h, const struct ga_grow_req *req,
 	spin_lock_irqsave(&h->lock, flags);
 	h->reserved_bytes -= bytes;
 	/* Another grower may have made room meanwhile: then r is not needed. */
-	if (!bg_grew && ga_heap_try(h, req, need))
+	if (!req->headroom && ga_heap_try(h, req, need))
 		goto unlock;
-	if (!r || !ga_region_publish(h, r, false, !!bg_grew)) {
+	if (!r || !ga_region_publish(h, r, false, req->headroom)) {
 		ret = r ? -ENOSPC : -ENOMEM;
 		goto fail;
 	}

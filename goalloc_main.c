@@ -456,7 +456,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kstrndup, GOALLOC_NS);
  */
 bool goalloc_owns(const void *p)
 {
-	return !ZERO_OR_NULL_PTR(p) && ga_owns(p);
+	return !ZERO_OR_NULL_PTR(p) && ga_live_size(p);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_owns, GOALLOC_NS);
 

@@ -33,7 +33,6 @@
  * Lock order: ga_rcu_cpu.lock, then the workqueue and RCU queueing.
  */
 
-#include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -42,7 +41,6 @@
 
 #include "goalloc.h"
 #include "goalloc_internal.h"
-#include "goalloc_kasan.h"
 
 /* How long objects collect before their batch asks for a grace period. */
 #define GA_RCU_DELAY		(HZ / 50 ?: 1)
@@ -162,7 +160,7 @@ static void ga_rcu_monitor(struct work_struct *work)
 }
 
 /* Queue @head (of an object goalloc owns) on this CPU. */
-static void ga_rcu_queue(struct rcu_head *head, unsigned long func, bool headless)
+static void ga_rcu_queue(struct rcu_head *head, unsigned long func)
 {
 	struct ga_rcu_cpu *krc;
 	unsigned long flags;
@@ -175,7 +173,7 @@ static void ga_rcu_queue(struct rcu_head *head, unsigned long func, bool headles
 	krc->pending = head;
 	krc->npending++;
 	krc->queued++;
-	if (headless)
+	if (func == GA_RCU_HEADLESS)
 		krc->headless_waits++;
 	if (!krc->monitor_on) {
 		krc->monitor_on = true;
@@ -207,23 +205,26 @@ static void ga_rcu_queue(struct rcu_head *head, unsigned long func, bool headles
  */
 void goalloc_kfree_rcu_head(const void *obj, struct rcu_head *head)
 {
+	size_t size;
+
 	if (ZERO_OR_NULL_PTR(obj))
 		return;
 	if (unlikely(in_nmi())) {
 		ga_refuse_nmi();
 		return;
 	}
-	if (unlikely(!ga_owns(obj))) {
+	size = ga_live_size(obj);
+	if (unlikely(!size)) {
 		ga_free(obj);	/* refuses it: counted and reported */
 		return;
 	}
-	if (unlikely((void *)head < obj || (void *)(head + 1) > obj + ga_usable_size(obj))) {
+	if (unlikely((void *)head < obj || (void *)(head + 1) > obj + size)) {
 		atomic_long_inc(&ga.errors.invalid_free);
 		pr_warn_ratelimited("refused kfree_rcu of %p: its rcu_head %p is outside it\n",
 				    obj, head);
 		return;
 	}
-	ga_rcu_queue(head, (void *)head - obj, false);
+	ga_rcu_queue(head, (void *)head - obj);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_kfree_rcu_head, GOALLOC_NS);
 
@@ -247,7 +248,7 @@ void goalloc_kfree_rcu_mightsleep(const void *obj)
 	might_sleep();
 	if (ZERO_OR_NULL_PTR(obj))
 		return;
-	if (unlikely(!ga_owns(obj))) {
+	if (unlikely(!ga_live_size(obj))) {
 		ga_free(obj);
 		return;
 	}
@@ -258,23 +259,21 @@ void goalloc_kfree_rcu_mightsleep(const void *obj)
 		return;
 	}
 	node->obj = obj;
-	ga_rcu_queue(&node->head, GA_RCU_HEADLESS, true);
+	ga_rcu_queue(&node->head, GA_RCU_HEADLESS);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_kfree_rcu_mightsleep, GOALLOC_NS);
 
-/* A type-safe cache's span, a grace period after its last object went. */
+/*
+ * A type-safe cache's span, a grace period after its last object went.
+ * The cache outlives this: its destroy and unload wait (rcu_barrier()).
+ */
 static void ga_rcu_typesafe_done(struct rcu_head *rh)
 {
 	struct ga_span *s = container_of(rh, struct ga_span, rcu);
 
-	/* Its objects were not wiped as they were freed: the whole span. */
-	if (want_init_on_free()) {
-		ga_kasan_unpoison((void *)s->base, ga_span_bytes(s));
-		memset((void *)s->base, 0, ga_span_bytes(s));
-	}
 	atomic_long_dec(&ga_typesafe_waiting);
 	/* The head is free again: the metadata's own grace period reuses it. */
-	ga_heap_free_span_rcu(s->heap, s);
+	ga_central_span_release(s->central, s);
 }
 
 /**

@@ -43,25 +43,24 @@ static bool ga_kernel_owns(const void *p)
 	return folio_get_private(folio) != (void *)GA_DIRECT_BLOCK_MARK;
 }
 
-static bool ga_route_kernel(const void *p)
-{
-	if (ga_kernel_owns(p)) {
-		atomic_long_inc(&ga.redirect.frees_kernel);
-		return true;
-	}
-	if (!ZERO_OR_NULL_PTR(p))
-		atomic_long_inc(&ga.redirect.frees_goalloc);
-	return false;
-}
-
-/* The kernel's vmalloc memory: neither kmalloc's nor goalloc's. */
+/* The kernel's vmalloc memory: vmalloc memory outside goalloc's heap. */
 static bool ga_kernel_vmalloc(const void *p)
 {
 	/* A live goalloc span first: lock-free, the common case. */
-	if (!is_vmalloc_addr(p) || __ga_span_of(&ga.heap, p) || ga_heap_holds(&ga.heap, p))
-		return false;
-	atomic_long_inc(&ga.redirect.frees_kernel);
-	return true;
+	return is_vmalloc_addr(p) && !__ga_span_of(&ga.heap, p) && !ga_heap_holds(&ga.heap, p);
+}
+
+/*
+ * Is @p the kernel's to free: its kmalloc memory, or with @vmalloc also
+ * its vmalloc memory? Counts the free, to the kernel or to goalloc.
+ */
+static bool ga_route_kernel(const void *p, bool vmalloc)
+{
+	bool kernel = ga_kernel_owns(p) || (vmalloc && ga_kernel_vmalloc(p));
+
+	if (!ZERO_OR_NULL_PTR(p))
+		atomic_long_inc(kernel ? &ga.redirect.frees_kernel : &ga.redirect.frees_goalloc);
+	return kernel;
 }
 
 /**
@@ -78,7 +77,7 @@ static bool ga_kernel_vmalloc(const void *p)
  */
 void goalloc_kfree_any(const void *p)
 {
-	if (ga_route_kernel(p))
+	if (ga_route_kernel(p, false))
 		kfree(p);
 	else
 		goalloc_kfree(p);
@@ -94,7 +93,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_kfree_any, GOALLOC_NS);
  */
 void goalloc_kfree_sensitive_any(const void *p)
 {
-	if (ga_route_kernel(p))
+	if (ga_route_kernel(p, false))
 		kfree_sensitive(p);
 	else
 		goalloc_kfree_sensitive(p);
@@ -138,17 +137,18 @@ EXPORT_SYMBOL_NS_GPL(goalloc_krealloc_any, GOALLOC_NS);
  * goalloc_kvfree_any() - kvfree() for a redirected module.
  * @p: memory from goalloc, the kernel's kmalloc or its vmalloc, or %NULL
  *
- * vmalloc memory outside goalloc's heap goes to vfree().
+ * The kernel's memory, kmalloc's or vmalloc's outside goalloc's heap, goes
+ * to kvfree().
  *
  * Context: as kvfree(): process context for vmalloc memory.
  * Return: nothing.
  */
 void goalloc_kvfree_any(const void *p)
 {
-	if (ga_kernel_vmalloc(p))
-		vfree(p);
+	if (ga_route_kernel(p, true))
+		kvfree(p);
 	else
-		goalloc_kfree_any(p);
+		goalloc_kfree(p);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_kvfree_any, GOALLOC_NS);
 
@@ -171,8 +171,7 @@ void *goalloc_kvrealloc_any(const void *p, size_t oldsize, size_t newsize, gfp_t
 	size_t have;
 	void *n;
 
-	if (ga_kernel_owns(p) ||
-	    (is_vmalloc_addr(p) && !__ga_span_of(&ga.heap, p) && !ga_heap_holds(&ga.heap, p))) {
+	if (ga_kernel_owns(p) || ga_kernel_vmalloc(p)) {
 #if GA_HAVE_KVREALLOC_OLDSIZE
 		return kvrealloc(p, oldsize, newsize, gfp);
 #else
@@ -205,7 +204,7 @@ void goalloc_kfree_rcu_any(const void *obj, size_t offset)
 
 	if (!obj)
 		return;
-	if (ga_kernel_vmalloc(obj) || ga_route_kernel(obj))
+	if (ga_route_kernel(obj, true))
 		ga_kvfree_call_rcu(head, obj, offset);
 	else
 		goalloc_kfree_rcu_head(obj, head);
@@ -225,7 +224,7 @@ void goalloc_kfree_rcu_mightsleep_any(const void *obj)
 	might_sleep();
 	if (!obj)
 		return;
-	if (ga_kernel_vmalloc(obj) || ga_route_kernel(obj))
+	if (ga_route_kernel(obj, true))
 		ga_kvfree_call_rcu(NULL, obj, (unsigned long)obj);
 	else
 		goalloc_kfree_rcu_mightsleep(obj);

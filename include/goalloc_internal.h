@@ -423,6 +423,7 @@ void ga_mcentral_adopt(struct ga_mcentral *c, struct ga_span *s, bool cache);
 void *ga_mcentral_alloc_nested(struct ga_mcentral *c, gfp_t gfp);
 void ga_mcentral_notify(struct ga_mcentral *c, struct ga_span *s);
 unsigned long ga_mcentral_live_objects(struct ga_mcentral *c);
+void ga_central_span_release(struct ga_mcentral *c, struct ga_span *s);
 unsigned int ga_span_next_free_index(struct ga_span *s);
 void ga_span_sweep(struct ga_span *s);
 
@@ -507,7 +508,7 @@ void ga_sweep_refused(struct ga_span *s, unsigned int n);
 void ga_refuse_nmi(void);
 size_t ga_usable_size(const void *p);
 size_t ga_ksize(const void *p, bool *tiny);
-bool ga_owns(const void *p);
+size_t ga_live_size(const void *p);
 int ga_drain_all(void);
 unsigned int ga_size_class(size_t size);
 
