@@ -29,6 +29,11 @@ FILES ?= 1000
 realmod:
 	./scripts/realmod.sh $(FILES)
 
+# goalloc against SLUB on the stock kernel, both clocks: build/bench/
+# (results.csv, summary.md, plots); about an hour.
+bench:
+	./scripts/bench.sh
+
 # Rerun the KUnit suites on the cached test kernels; SUITE=name runs one.
 kunit:
 	./scripts/kunit.sh $(if $(SUITE),--suite $(SUITE))
@@ -39,4 +44,4 @@ torture:
 	./scripts/deps.sh
 	./scripts/kunit.sh --torture $(MINUTES)
 
-.PHONY: all modules clean check kunit torture run shell realmod
+.PHONY: all modules clean check kunit torture run shell realmod bench

@@ -9,8 +9,10 @@
 #   5. `make run` on Debian's stock kernel (scripts/run.sh)
 #   6. `make realmod`: minix moved onto goalloc under a file workload on
 #      the stock kernel, against Debian's own minix.ko (scripts/realmod.sh)
-#   7. the KUnit suites in QEMU under KASAN and lockdep (scripts/kunit.sh);
-#      the summary counts steps 5 and 6 too and ends with "N passed, N failed"
+#   7. `make bench` in short (scripts/bench.sh --quick): that the bench
+#      runs and reports on both clocks; no timing is asserted
+#   8. the KUnit suites in QEMU under KASAN and lockdep (scripts/kunit.sh);
+#      the summary counts steps 5 to 7 too and ends with "N passed, N failed"
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,5 +75,16 @@ else
 	echo "check: the real module run failed; see .out/realmod.log" >&2
 fi
 
+step "the bench, short: goalloc against SLUB on both clocks"
+bstatus=$top/.out/bench_runs_and_reports.status
+if scripts/bench.sh --quick >"$top/.out/bench-quick.log" 2>&1 &&
+   python3 scripts/bench-report.py --check .out/bench-quick >>"$top/.out/bench-quick.log" 2>&1; then
+	echo pass >"$bstatus"
+	grep "^bench: " "$top/.out/bench-quick.log" >&2
+else
+	{ echo fail; tail -n 40 "$top/.out/bench-quick.log"; } >"$bstatus"
+	echo "check: the short bench failed; see .out/bench-quick.log" >&2
+fi
+
 step "KUnit in QEMU"
-GOALLOC_EXTRA_RESULTS="$status $rstatus" scripts/kunit.sh
+GOALLOC_EXTRA_RESULTS="$status $rstatus $bstatus" scripts/kunit.sh

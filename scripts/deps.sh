@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(
 	gcc libc6-dev make bc bison flex libelf-dev libssl-dev perl python3 kmod
 	cpio gzip xz-utils busybox-static qemu-system-x86
-	linux-source-6.1 linux-headers-amd64
+	linux-source-6.1 linux-headers-amd64 gnuplot-nox
 )
 
 missing=()

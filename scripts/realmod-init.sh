@@ -46,6 +46,9 @@ else
 fi
 mount -t minix /dev/vda /mnt || fail "mount"
 
+# The workload's time, for make bench: uptime in hundredths of a second.
+uptime_cs() { awk '{ split($1, t, "."); print t[1] * 100 + t[2] }' /proc/uptime; }
+t0=$(uptime_cs)
 step "create"
 both create
 step "verify"
@@ -68,6 +71,7 @@ both verify
 step "prune: remove four directories of each worker"
 both prune
 both verify
+step "workload done in $(($(uptime_cs) - t0)) cs"
 step "unmount, rmmod $fsmod"
 umount /mnt || fail "umount at the end"
 sync
