@@ -730,17 +730,20 @@ static __always_inline bool ga_free_local(struct ga_span *s, unsigned int idx)
 
 /*
  * Is object @idx of @s allocated, as a remote free sees it: decided only
- * outside a sweep (sweepseq even and unchanged across the look), else
- * left to the sweep. Called with the free's bit already set.
+ * outside a sweep and if no sweep ran since @seq0, the sweep count read
+ * before the free set its bit; else left to the sweep, which saw the bit.
+ * Without @seq0, a free whose bit a sweep had already consumed could find
+ * the object free (or reallocated and freed by another CPU meanwhile) and
+ * take back the other free's bit. Called with the free's bit already set.
  */
-static bool ga_remote_free_valid(struct ga_span *s, unsigned int idx)
+static bool ga_remote_free_valid(struct ga_span *s, unsigned int idx, unsigned int seq0)
 {
 	/* After the bit-set (a full barrier); pairs with ga_span_sweep(). */
 	unsigned int seq = smp_load_acquire(&s->sweepseq);
 	bool allocated;
 
-	if (seq & 1)
-		return true;	/* the sweep's second look decides */
+	if (seq != seq0 || (seq & 1))
+		return true;	/* a sweep saw the bit, or its second look will */
 	allocated = ga_span_obj_allocated(s, idx);
 	/* The look before the second read; pairs with ga_span_sweep(). */
 	smp_rmb();
@@ -748,7 +751,7 @@ static bool ga_remote_free_valid(struct ga_span *s, unsigned int idx)
 		return true;	/* a sweep ran meanwhile and saw the bit */
 	if (allocated)
 		return true;
-	/* Not allocated: a double free. Take the bit back unless a sweep did. */
+	/* Not allocated, and no sweep took the bit: a double free. */
 	return !test_and_clear_bit(idx, s->remote_free);
 }
 
@@ -762,10 +765,11 @@ static bool ga_remote_free_valid(struct ga_span *s, unsigned int idx)
 static noinline void ga_free_remote(struct ga_span *s, unsigned int idx)
 {
 	struct ga_mcentral *central = s->central;
-	unsigned int where;
+	/* Before the bit-set, which is fully ordered. */
+	unsigned int where, seq0 = READ_ONCE(s->sweepseq);
 	int pending;
 
-	if (test_and_set_bit(idx, s->remote_free) || !ga_remote_free_valid(s, idx)) {
+	if (test_and_set_bit(idx, s->remote_free) || !ga_remote_free_valid(s, idx, seq0)) {
 		ga_refuse_free(GA_DOUBLE_FREE, ga_obj_addr(s, idx));
 		return;
 	}

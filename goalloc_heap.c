@@ -1521,6 +1521,8 @@ static void ga_span_init_locked(struct ga_heap *h, struct ga_span *s, unsigned l
 	s->state = state;
 	s->heap = h;
 	s->alloc_bits = NULL;
+	/* Fixalloc memory is not zeroed: no verifier pass has seen it. */
+	s->vpass = 0;
 	/* Publish the initialised span before the table points at it. */
 	smp_wmb();
 	ga_span_table_set(h, s, s);

@@ -1344,7 +1344,8 @@ static int ga_verify_stopped(void *data)
 {
 	struct ga_verify *v = data;
 
-	v->pass = ++ga_verify_pass;
+	/* Pass 0 is a new span's mark (ga_span_init_locked()): never used. */
+	v->pass = ++ga_verify_pass ?: ++ga_verify_pass;
 	spin_lock(&ga.caches_lock);
 	if (ga_emptyspan.nelems || ga_emptyspan.alloc_cache || ga_emptyspan.freeindex ||
 	    ga_emptyspan.state != GA_SPAN_DEAD)
