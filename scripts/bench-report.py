@@ -89,7 +89,7 @@ def summary(rows, out):
              "Ratios are goalloc/SLUB: below 1, goalloc is cheaper. Values are ns per",
              "operation (an allocation and its free); on the icount clock a guest ns is",
              "one instruction. Each value is the median of several measurements",
-             "(see Documentation/goalloc.rst, \"Benchmark\").", ""]
+             "(see Documentation/benchmark.rst).", ""]
     lines += ["## Geometric means of goalloc/SLUB", ""]
     keys = sorted(t.keys(), key=lambda k: (k[0] != "icount", k[1]))
     head = "| scenario | " + " | ".join(f"{c}, init_on_alloc={a}" for c, a in keys) + " |"
