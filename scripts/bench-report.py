@@ -239,7 +239,7 @@ def plots(rows, d):
             scripts.append(f"""
 set terminal pngcairo size 900,500
 set output '{d}/{sc}-{clock}.png'
-set title '{sc}: ns per allocation+free, {clock} clock, init_on_alloc=0'
+set title '{sc}: ns per allocation+free, {clock} clock, init_on_alloc=0' noenhanced
 set logscale x 2
 set xlabel 'object size (bytes)'
 set ylabel 'ns/op ({"instructions" if clock == "icount" else "wall time"})'
@@ -259,7 +259,7 @@ plot '{dat}' using 1:2 with linespoints title 'SLUB', '' using 1:3 with linespoi
             scripts.append(f"""
 set terminal pngcairo size 700,450
 set output '{d}/parallel.png'
-set title 'parallel: throughput of every CPU together, time clock'
+set title 'parallel: throughput of every CPU together, time clock' noenhanced
 unset logscale
 set xlabel 'CPUs'
 set ylabel 'million allocations+frees per second'
@@ -281,7 +281,7 @@ plot '{dat}' using 1:2 with linespoints title 'SLUB', '' using 1:3 with linespoi
         scripts.append(f"""
 set terminal pngcairo size 600,450
 set output '{d}/memory.png'
-set title 'memory: backing for one live set'
+set title 'memory: backing for one live set' noenhanced
 unset logscale
 set style data histograms
 set style fill solid 0.7
