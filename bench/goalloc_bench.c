@@ -400,104 +400,67 @@ struct bench_cache {
 	struct goalloc_cache *g;
 };
 
-static noinline u64 cache_pair_slub(struct kmem_cache *k, unsigned long n)
-{
-	u64 t0 = ktime_get_ns();
-	unsigned long i;
-	u8 *p;
-
-	for (i = 0; i < n; i++) {
-		p = kmem_cache_alloc(k, GFP_KERNEL);
-		if (!p)
-			return 0;
-		WRITE_ONCE(*p, (u8)i);
-		kmem_cache_free(k, p);
-	}
-	return ktime_get_ns() - t0;
+/* The same three loops for a kmem_cache and a goalloc_cache. */
+#define BENCH_CACHE_PAIR(name, TYPE, ALLOC, FREE)					\
+static noinline u64 cache_pair_##name(TYPE k, unsigned long n)				\
+{											\
+	u64 t0 = ktime_get_ns();							\
+	unsigned long i;								\
+	u8 *p;										\
+											\
+	for (i = 0; i < n; i++) {							\
+		p = ALLOC(k, GFP_KERNEL);						\
+		if (!p)									\
+			return 0;							\
+		WRITE_ONCE(*p, (u8)i);							\
+		FREE(k, p);								\
+	}										\
+	return ktime_get_ns() - t0;							\
 }
 
-static noinline u64 cache_pair_goalloc(struct goalloc_cache *g, unsigned long n)
-{
-	u64 t0 = ktime_get_ns();
-	unsigned long i;
-	u8 *p;
-
-	for (i = 0; i < n; i++) {
-		p = goalloc_cache_alloc(g, GFP_KERNEL);
-		if (!p)
-			return 0;
-		WRITE_ONCE(*p, (u8)i);
-		goalloc_cache_free(g, p);
-	}
-	return ktime_get_ns() - t0;
-}
-
-static noinline u64 cache_batch_slub(struct kmem_cache *k, void **v, unsigned long n)
-{
-	u64 t0 = ktime_get_ns();
-	unsigned long i, got;
-
-	for (got = 0; got < n; got++) {
-		v[got] = kmem_cache_alloc(k, GFP_KERNEL);
-		if (!v[got])
-			break;
-		WRITE_ONCE(*(u8 *)v[got], (u8)got);
-	}
-	for (i = 0; i < got; i++)
-		kmem_cache_free(k, v[i]);
-	return got == n ? ktime_get_ns() - t0 : 0;
-}
-
-static noinline u64 cache_batch_goalloc(struct goalloc_cache *g, void **v, unsigned long n)
-{
-	u64 t0 = ktime_get_ns();
-	unsigned long i, got;
-
-	for (got = 0; got < n; got++) {
-		v[got] = goalloc_cache_alloc(g, GFP_KERNEL);
-		if (!v[got])
-			break;
-		WRITE_ONCE(*(u8 *)v[got], (u8)got);
-	}
-	for (i = 0; i < got; i++)
-		goalloc_cache_free(g, v[i]);
-	return got == n ? ktime_get_ns() - t0 : 0;
+#define BENCH_CACHE_BATCH(name, TYPE, ALLOC, FREE)					\
+static noinline u64 cache_batch_##name(TYPE k, void **v, unsigned long n)		\
+{											\
+	u64 t0 = ktime_get_ns();							\
+	unsigned long i, got;								\
+											\
+	for (got = 0; got < n; got++) {							\
+		v[got] = ALLOC(k, GFP_KERNEL);						\
+		if (!v[got])								\
+			break;								\
+		WRITE_ONCE(*(u8 *)v[got], (u8)got);					\
+	}										\
+	for (i = 0; i < got; i++)							\
+		FREE(k, v[i]);								\
+	return got == n ? ktime_get_ns() - t0 : 0;					\
 }
 
 /* @n objects, @nr per call: allocated in bulk, written, freed in bulk. */
-static noinline u64 cache_bulk_slub(struct kmem_cache *k, void **v, unsigned int nr,
-				    unsigned long n)
-{
-	u64 t0 = ktime_get_ns();
-	unsigned long done;
-	unsigned int i;
-
-	for (done = 0; done < n; done += nr) {
-		if (kmem_cache_alloc_bulk(k, GFP_KERNEL, nr, v) != nr)
-			return 0;
-		for (i = 0; i < nr; i++)
-			WRITE_ONCE(*(u8 *)v[i], (u8)i);
-		kmem_cache_free_bulk(k, nr, v);
-	}
-	return ktime_get_ns() - t0;
+#define BENCH_CACHE_BULK(name, TYPE, ALLOC_BULK, FREE_BULK)				\
+static noinline u64 cache_bulk_##name(TYPE k, void **v, unsigned int nr,		\
+				      unsigned long n)					\
+{											\
+	u64 t0 = ktime_get_ns();							\
+	unsigned long done;								\
+	unsigned int i;									\
+											\
+	for (done = 0; done < n; done += nr) {						\
+		if (ALLOC_BULK(k, GFP_KERNEL, nr, v) != nr)				\
+			return 0;							\
+		for (i = 0; i < nr; i++)						\
+			WRITE_ONCE(*(u8 *)v[i], (u8)i);					\
+		FREE_BULK(k, nr, v);							\
+	}										\
+	return ktime_get_ns() - t0;							\
 }
 
-static noinline u64 cache_bulk_goalloc(struct goalloc_cache *g, void **v, unsigned int nr,
-				       unsigned long n)
-{
-	u64 t0 = ktime_get_ns();
-	unsigned long done;
-	unsigned int i;
-
-	for (done = 0; done < n; done += nr) {
-		if (goalloc_cache_alloc_bulk(g, GFP_KERNEL, nr, v) != nr)
-			return 0;
-		for (i = 0; i < nr; i++)
-			WRITE_ONCE(*(u8 *)v[i], (u8)i);
-		goalloc_cache_free_bulk(g, nr, v);
-	}
-	return ktime_get_ns() - t0;
-}
+BENCH_CACHE_PAIR(slub, struct kmem_cache *, kmem_cache_alloc, kmem_cache_free)
+BENCH_CACHE_PAIR(goalloc, struct goalloc_cache *, goalloc_cache_alloc, goalloc_cache_free)
+BENCH_CACHE_BATCH(slub, struct kmem_cache *, kmem_cache_alloc, kmem_cache_free)
+BENCH_CACHE_BATCH(goalloc, struct goalloc_cache *, goalloc_cache_alloc, goalloc_cache_free)
+BENCH_CACHE_BULK(slub, struct kmem_cache *, kmem_cache_alloc_bulk, kmem_cache_free_bulk)
+BENCH_CACHE_BULK(goalloc, struct goalloc_cache *, goalloc_cache_alloc_bulk,
+		 goalloc_cache_free_bulk)
 
 static bool cache_check(struct bench_cache *c, enum bench_alloc a, const char *scenario)
 {

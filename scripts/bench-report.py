@@ -133,18 +133,18 @@ def summary(rows, out):
                   "unreclaimable slab memory (`SUnreclaim`, per-CPU counts folded by",
                   "`/proc/sys/vm/stat_refresh`); goalloc's is its heap pages taken by spans",
                   "plus the growth of `SUnreclaim` (its span metadata is kmalloc'd).", ""]
-        for ioa in sorted({r["init_on_alloc"] for r in mem}):
-            lines += [f"### init_on_alloc={ioa}", "",
-                      "| set | requested | SLUB backing | goalloc backing | goalloc/SLUB | goalloc mapped |",
-                      "|---|---|---|---|---|---|"]
+        for clock, ioa in sorted({(r["clock"], r["init_on_alloc"]) for r in mem}):
+            lines += [f"### {clock} clock, init_on_alloc={ioa}", ""]
             m = defaultdict(dict)
             for r in mem:
-                if r["init_on_alloc"] == ioa:
+                if (r["clock"], r["init_on_alloc"]) == (clock, ioa):
                     m[r["size"]][(r["allocator"], r["unit"])] = float(r["value"])
-            for s in ("uniform", "pow2plus"):
-                d = m.get(s)
-                if not d:
-                    continue
+            sets = [s for s in ("uniform", "pow2plus") if s in m]
+            if sets:
+                lines += ["| set | requested | SLUB backing | goalloc backing | goalloc/SLUB "
+                          "| goalloc mapped |", "|---|---|---|---|---|---|"]
+            for s in sets:
+                d = m[s]
                 sb, gb = d.get(("slub", "backing_bytes")), d.get(("goalloc", "backing_bytes"))
                 req = d.get(("goalloc", "requested_bytes"))
                 lines.append(f"| {s} | {mib(req)} | {mib(sb)} | {mib(gb)} | "
