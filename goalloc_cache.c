@@ -69,6 +69,7 @@
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/sched/mm.h>
+#include <linux/sizes.h>
 #include <linux/workqueue.h>
 
 #include "goalloc_internal.h"
@@ -176,10 +177,11 @@ static noinline void *ga_mcache_next_free(struct ga_mcentral *central, gfp_t gfp
 				goto found;
 		}
 		*slot = &ga_emptyspan;
-		ga_mcentral_uncache_span(central, s);
+	} else {
+		s = NULL;
 	}
 
-	s = ga_mcentral_cache_span(central);
+	s = ga_mcentral_cache_span(central, s);
 	if (!s && gfpflags_allow_blocking(gfp)) {
 		/* Growing the heap may sleep: leave the mcache meanwhile. */
 		ga_mcache_leave();
@@ -250,7 +252,7 @@ static void *ga_alloc_nested(struct ga_mcentral *central, gfp_t gfp)
 	return v;
 }
 
-static void *ga_alloc_small(unsigned int spc, gfp_t gfp)
+static __always_inline void *ga_alloc_small(unsigned int spc, gfp_t gfp)
 {
 	struct ga_mcache *c = ga_mcache_enter();
 	void *v;
@@ -264,6 +266,36 @@ static void *ga_alloc_small(unsigned int spc, gfp_t gfp)
 	return v;
 }
 
+/* One attempt of ga_alloc_from(). */
+static __always_inline void *ga_alloc_once(struct ga_mcentral *central, gfp_t gfp)
+{
+	struct ga_mcache *c = ga_mcache_enter();
+	void *v;
+
+	if (unlikely(!c)) {
+		preempt_enable();
+		return ga_alloc_nested(central, gfp);
+	}
+	v = ga_central_alloc(central, *this_cpu_ptr(central->slot), gfp);
+	ga_mcache_leave();
+	return v;
+}
+
+/* The first attempt failed: as ga_malloc_retry(), but the caller reports. */
+static noinline void *ga_alloc_retry(struct ga_mcentral *central, gfp_t gfp)
+{
+	unsigned long tries = 0;
+	bool trimmed = false;
+	void *v;
+
+	while (ga_trim_retry(gfp, &trimmed) || ga_nofail_retry(gfp, true, &tries)) {
+		v = ga_alloc_once(central, gfp);
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
 /**
  * ga_alloc_from() - Allocate an object of @central's class.
  * @central: a goalloc_cache's mcentral
@@ -274,8 +306,6 @@ static void *ga_alloc_small(unsigned int spc, gfp_t gfp)
  */
 void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp)
 {
-	unsigned long tries = 0;
-	struct ga_mcache *c;
 	void *v;
 
 	if (unlikely(in_nmi())) {
@@ -283,16 +313,9 @@ void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp)
 		return NULL;
 	}
 	might_alloc(gfp);
-	do {
-		c = ga_mcache_enter();
-		if (unlikely(!c)) {
-			preempt_enable();
-			v = ga_alloc_nested(central, gfp);
-		} else {
-			v = ga_central_alloc(central, *this_cpu_ptr(central->slot), gfp);
-			ga_mcache_leave();
-		}
-	} while (unlikely(!v) && ga_nofail_retry(gfp, true, &tries));
+	v = ga_alloc_once(central, gfp);
+	if (unlikely(!v))
+		v = ga_alloc_retry(central, gfp);
 	return v;
 }
 
@@ -436,6 +459,39 @@ void ga_alloc_failed(size_t size, gfp_t gfp)
 	pr_warn_ratelimited("allocation of %zu bytes failed, gfp %pGg\n", size, &gfp);
 }
 
+/* One attempt of ga_malloc_from(): small class @spc, or a large object. */
+static __always_inline void *ga_malloc_once(struct ga_heap *h, size_t size, unsigned int spc,
+					    gfp_t gfp)
+{
+	if (likely(spc))
+		return ga_alloc_small(spc, gfp);
+	if (unlikely(!size))
+		return NULL;
+	return ga_alloc_large(h, size, gfp);
+}
+
+/*
+ * The first attempt failed: try again while the flags and the request
+ * allow (kept spans given back, __GFP_NOFAIL), else count the failure.
+ * Out of line, so the fast path keeps no retry state.
+ */
+static noinline void *ga_malloc_retry(struct ga_heap *h, size_t size, unsigned int spc,
+				      gfp_t gfp)
+{
+	unsigned long tries = 0;
+	bool trimmed = false;
+	void *v;
+
+	while (size && ga_size_fits(h, size) &&
+	       (ga_trim_retry(gfp, &trimmed) || ga_nofail_retry(gfp, true, &tries))) {
+		v = ga_malloc_once(h, size, spc, gfp);
+		if (v)
+			return v;
+	}
+	ga_alloc_failed(size, gfp);
+	return NULL;
+}
+
 /**
  * ga_malloc_from() - Allocate @size bytes (Go's mallocgc without the GC).
  * @h: the heap for a large object: the kmalloc family's (ga.kheap), or
@@ -452,7 +508,6 @@ void ga_alloc_failed(size_t size, gfp_t gfp)
  */
 void *ga_malloc_from(struct ga_heap *h, size_t size, gfp_t gfp)
 {
-	unsigned long tries = 0;
 	unsigned int spc = 0;
 	size_t usable;
 	void *v;
@@ -464,17 +519,11 @@ void *ga_malloc_from(struct ga_heap *h, size_t size, gfp_t gfp)
 	might_alloc(gfp);
 	if (size <= GA_MAX_SMALL_SIZE)
 		spc = ga_size_class(size);
-	do {
-		if (unlikely(!size))
-			v = NULL;
-		else if (spc)
-			v = ga_alloc_small(spc, gfp);
-		else
-			v = ga_alloc_large(h, size, gfp);
-	} while (unlikely(!v) && ga_nofail_retry(gfp, size && ga_size_fits(h, size), &tries));
+	v = ga_malloc_once(h, size, spc, gfp);
 	if (unlikely(!v)) {
-		ga_alloc_failed(size, gfp);
-		return NULL;
+		v = ga_malloc_retry(h, size, spc, gfp);
+		if (!v)
+			return NULL;
 	}
 	usable = spc ? ga_class_to_size[spc] : round_up(size, GA_PAGE_SIZE);
 	if (want_init_on_alloc(gfp)) {
@@ -484,21 +533,6 @@ void *ga_malloc_from(struct ga_heap *h, size_t size, gfp_t gfp)
 	ga_kasan_set_size(v, size, usable);
 	kmemleak_alloc(v, usable, 1, gfp);
 	return v;
-}
-
-/**
- * ga_malloc() - Allocate @size bytes for the kmalloc family.
- * @size: 1 or more bytes
- * @gfp: allocation flags
- *
- * ga_malloc_from() with large objects from the kmalloc family's heap.
- *
- * Context: Any context but NMI; sleeps only if @gfp allows.
- * Return: the object, or %NULL.
- */
-void *ga_malloc(size_t size, gfp_t gfp)
-{
-	return ga_malloc_from(ga.kheap, size, gfp);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -577,6 +611,7 @@ static void *ga_tiny_new_block(struct ga_mcache *c, size_t size, gfp_t gfp)
 void *ga_malloc_tiny(size_t size, gfp_t gfp)
 {
 	unsigned long tries = 0;
+	bool trimmed = false;
 	struct ga_mcache *c;
 	unsigned int off;
 	void *v;
@@ -638,7 +673,7 @@ again:
 	ga_mcache_leave();
 out:
 	if (unlikely(!v)) {
-		if (ga_nofail_retry(gfp, true, &tries))
+		if (ga_trim_retry(gfp, &trimmed) || ga_nofail_retry(gfp, true, &tries))
 			goto again;
 		ga_alloc_failed(size, gfp);
 		return NULL;
@@ -872,33 +907,35 @@ static void ga_free_tiny(struct ga_span *s, unsigned int idx, const void *p, boo
 }
 
 /*
- * A small or tiny object of span @s, whose state the caller loaded, with
- * preemption disabled. @central, if not NULL, is the class the object
- * must belong to.
+ * The checks and wipes of a free of small or tiny object @p of span @s,
+ * whose state the caller loaded, with preemption disabled. @central, if
+ * not NULL, is the class the object must belong to. A tiny object is
+ * freed here. Returns the index of the small object to free, or -1 if
+ * there is none: refused, or tiny.
  */
-static __always_inline void ga_free_small(struct ga_span *s, u8 state, const void *p,
-					  struct ga_mcentral *central, bool sensitive)
+static __always_inline int ga_free_prepare(struct ga_span *s, u8 state, const void *p,
+					   struct ga_mcentral *central, bool sensitive)
 {
 	unsigned long off;
 	unsigned int idx;
 
 	if (unlikely(state != GA_SPAN_INUSE || (central && s->central != central))) {
 		ga_refuse_free(GA_INVALID_FREE, p);
-		return;
+		return -1;
 	}
 	off = (unsigned long)p - s->base;
 	idx = likely(s->divmul) ? ((u64)off * s->divmul) >> 32 : off / s->elemsize;
 	if (unlikely(idx >= s->nelems)) {
 		ga_refuse_free(GA_INVALID_FREE, p);
-		return;
+		return -1;
 	}
 	if (s->spanclass == GA_TINY_SPANCLASS) {
 		ga_free_tiny(s, idx, p, sensitive);
-		return;
+		return -1;
 	}
 	if (unlikely(off != (unsigned long)idx * s->elemsize)) {
 		ga_refuse_free(GA_INTERIOR_FREE, p);
-		return;
+		return -1;
 	}
 	/*
 	 * init_on_free wipes objects, but not constructed ones nor those of a
@@ -919,7 +956,17 @@ static __always_inline void ga_free_small(struct ga_span *s, u8 state, const voi
 		ga_kasan_poison(p, s->elemsize, GA_KASAN_FREE);
 	/* Unknown to kmemleak if it was free already: then a no-op. */
 	kmemleak_free(p);
-	ga_free_index(s, idx);
+	return idx;
+}
+
+/* ga_free() of a small or tiny object; as ga_free_prepare(). */
+static __always_inline void ga_free_small(struct ga_span *s, u8 state, const void *p,
+					  struct ga_mcentral *central, bool sensitive)
+{
+	int idx = ga_free_prepare(s, state, p, central, sensitive);
+
+	if (idx >= 0)
+		ga_free_index(s, idx);
 }
 
 static void ga_free_from_nmi(const void *p, struct ga_mcentral *central, bool sensitive);
@@ -998,6 +1045,83 @@ void ga_free_sensitive(const void *p)
 void ga_free_in(struct ga_mcentral *central, const void *p)
 {
 	__ga_free(p, central, false);
+}
+
+/*
+ * Objects a bulk free takes with preemption disabled, at most, and the
+ * bytes they may span (wiped under init_on_free).
+ */
+#define GA_FREE_BULK_BATCH	64
+#define GA_FREE_BULK_BYTES	SZ_64K
+
+/**
+ * ga_free_bulk_in() - Free @nr objects that must belong to @central's class.
+ * @central: a goalloc_cache's mcentral
+ * @nr: how many
+ * @p: the objects; %NULL entries are skipped
+ *
+ * Each object as ga_free_in(), with the same checks, but the mcache is
+ * entered once per GA_FREE_BULK_BATCH objects (fewer for objects over
+ * 1 KiB: GA_FREE_BULK_BYTES), and an object in the span of the one
+ * before it needs no span-table lookup.
+ *
+ * Context: Any context; from NMI, each object as ga_free().
+ */
+void ga_free_bulk_in(struct ga_mcentral *central, size_t nr, void **p)
+{
+	size_t batch = clamp_t(size_t, GA_FREE_BULK_BYTES / central->elemsize, 1,
+			       GA_FREE_BULK_BATCH);
+	size_t i = 0, end;
+
+	if (unlikely(in_nmi()))
+		goto one_by_one;
+	while (i < nr) {
+		struct ga_mcache *c = ga_mcache_enter();
+		struct ga_span *s = NULL;
+		unsigned long span_end = 0;
+
+		if (unlikely(!c)) {
+			preempt_enable();
+			goto one_by_one;
+		}
+		for (end = min(nr, i + batch); i < end; i++) {
+			const void *obj = p[i];
+			u8 state;
+			int idx;
+
+			if (unlikely(!obj))
+				continue;
+			/*
+			 * A small span's struct is not reused while preemption
+			 * is off (see ga_central_release()), its state may
+			 * change: loaded for every object.
+			 */
+			if (!s || (unsigned long)obj - s->base >= span_end) {
+				s = ga_span_lookup(obj);
+				if (unlikely(!s)) {
+					ga_refuse_free(GA_INVALID_FREE, obj);
+					continue;
+				}
+				span_end = ga_span_bytes(s);
+			}
+			/* Pairs with the release that made the span's fields valid. */
+			state = smp_load_acquire(&s->state);
+			idx = ga_free_prepare(s, state, obj, central, false);
+			if (idx < 0) {
+				/* Refused: perhaps no small span at all. */
+				s = NULL;
+				continue;
+			}
+			if (!ga_free_local(s, idx))
+				ga_free_remote(s, idx);
+		}
+		ga_mcache_leave();
+	}
+	return;
+one_by_one:
+	for (; i < nr; i++)
+		if (p[i])
+			__ga_free(p[i], central, false);
 }
 
 /*
@@ -1260,11 +1384,69 @@ static void ga_drain_this_cpu(struct work_struct *unused)
 	ga_mcache_leave();
 }
 
+/*
+ * Trim every mcentral's empty list: all of it, or only idle ones; sets
+ * *@kept if spans stay on any. The size classes' need no lock but their
+ * own; the caches' lists do. Returns the number of spans given back.
+ */
+static unsigned long ga_trim_centrals(bool all, bool *kept)
+{
+	struct goalloc_cache *cache;
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 1; i < GA_NUM_SPAN_CLASSES; i++)
+		n += ga_mcentral_trim(&ga.central[i], all, kept);
+	spin_lock(&ga.caches_lock);
+	list_for_each_entry(cache, &ga.caches, node)
+		n += ga_mcentral_trim(&cache->central, all, kept);
+	list_for_each_entry(cache, &ga.zombies, node)
+		n += ga_mcentral_trim(&cache->central, all, kept);
+	spin_unlock(&ga.caches_lock);
+	return n;
+}
+
+/**
+ * ga_trim_all() - Give every mcentral's empty spans back to the heap.
+ *
+ * Context: Process context.
+ * Return: the number of spans given back.
+ */
+unsigned long ga_trim_all(void)
+{
+	return ga_trim_centrals(true, NULL);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_trim_all);
+
+/**
+ * ga_trim_retry() - A failed allocation: give kept spans back and retry?
+ * @gfp: the caller's flags
+ * @trimmed: the caller's flag, false at first: whether it did already
+ *
+ * The heap is full (at its cap, or growth failed); spans the mcentrals
+ * keep empty may be what is missing. A caller that may block gives them
+ * all back, once, and tries again if there were any; one that may not
+ * cannot take the locks of every list, and fails as before (the heap's
+ * headroom is for those).
+ *
+ * Context: Any context but NMI; preemption enabled and no lock held if
+ * @gfp allows blocking.
+ * Return: true if the caller should try again.
+ */
+bool ga_trim_retry(gfp_t gfp, bool *trimmed)
+{
+	if (*trimmed || !gfpflags_allow_blocking(gfp))
+		return false;
+	*trimmed = true;
+	return ga_trim_all();
+}
+
 /**
  * ga_drain_all() - Flush every online CPU's mcache.
  *
  * Each CPU flushes its own, from a work item bound to it. Afterwards every
- * span with no allocated object is back in the heap.
+ * span with no allocated object is back in the heap, the mcentrals' empty
+ * spans too.
  *
  * Context: Process context; sleeps.
  * Return: 0 or -ENOMEM.
@@ -1285,9 +1467,90 @@ int ga_drain_all(void)
 		flush_work(per_cpu_ptr(works, cpu));
 	cpus_read_unlock();
 	free_percpu(works);
+	ga_trim_all();
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_drain_all);
+
+/*
+ * Could @h give regions back if the caches let go of their spans? It
+ * holds grown regions, at most half its pages are in spans, and it has
+ * changed size since the last drain that this asked for (@last), so an
+ * idle heap whose spans pin its regions anyway is not drained again and
+ * again.
+ */
+static bool ga_trim_heap_idle(struct ga_heap *h, unsigned long *last)
+{
+	unsigned long mapped, free_pages, largest;
+	struct ga_heap_stats st;
+
+	ga_heap_read_stats(h, &st, &mapped, &free_pages, &largest);
+	if (mapped <= h->arena_bytes || mapped == *last ||
+	    st.pages_inuse > (mapped >> GA_PAGE_SHIFT) / 2)
+		return false;
+	*last = mapped;
+	return true;
+}
+
+/*
+ * Every trim period (the trim_ms parameter; tests change it) while some mcentral
+ * keeps empty spans: the empty lists nothing was taken from since the
+ * last run go back to the heap.
+ * And when a heap holds grown regions that are mostly free, every CPU's
+ * cached spans go back too (a drain, as Go's mcaches are flushed at every
+ * GC cycle), so that a few spans cached per CPU do not keep those
+ * regions mapped; the heap's reclaim work then returns the regions left
+ * free.
+ */
+static void ga_trim_work(struct work_struct *work)
+{
+	bool kept = false;
+
+	ga_trim_centrals(false, &kept);
+	/* Both heaps are looked at: each records its size. */
+	if (ga_trim_heap_idle(&ga.heap, &ga.trim_mapped[0]) |
+	    ga_trim_heap_idle(&ga.dheap, &ga.trim_mapped[1])) {
+		atomic_long_inc(&ga.trim_drains);
+		if (!ga_drain_all())
+			kept = false;
+	}
+	if (kept)
+		ga_trim_arm();
+}
+
+/**
+ * ga_trim_arm() - Run the trim work a period from now, if not queued.
+ *
+ * Context: Any context but NMI.
+ */
+void ga_trim_arm(void)
+{
+	unsigned long period = READ_ONCE(ga.trim_period);
+
+	if (period && !delayed_work_pending(&ga.trim_work))
+		queue_delayed_work(system_unbound_wq, &ga.trim_work, period);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_trim_arm);
+
+/**
+ * ga_trim_init() - Set up the trim work.
+ * @period: jiffies between its runs; 0 never runs it
+ */
+void ga_trim_init(unsigned long period)
+{
+	INIT_DELAYED_WORK(&ga.trim_work, ga_trim_work);
+	ga.trim_period = period;
+}
+
+/**
+ * ga_trim_exit() - Stop the trim work; nothing may arm it again.
+ *
+ * Context: Process context; sleeps.
+ */
+void ga_trim_exit(void)
+{
+	cancel_delayed_work_sync(&ga.trim_work);
+}
 
 /* ---------------------------------------------------------------------- */
 /* Verification (ga_verify(), with every CPU stopped)                     */

@@ -4,12 +4,25 @@
  * they need: sweeping frees into a span's bitmap and finding free objects.
  *
  * One mcentral per span class keeps the spans of that class that no CPU
- * caches: partial (with free objects) and full. Go's mcentral hands spans
- * to mcaches (cacheSpan), takes them back (uncacheSpan) and asks the heap
- * for new ones (grow); goalloc's does the same, plus what Go's garbage
- * collector does instead of free: it gives a span whose objects are all
- * freed back to the heap, and moves a full span that receives a free to
- * the partial list.
+ * caches: partial (with free objects), full, and empty. Go's mcentral
+ * hands spans to mcaches (cacheSpan), takes them back (uncacheSpan) and
+ * asks the heap for new ones (grow); goalloc's does the same, plus what
+ * Go's garbage collector does instead of free: it moves a full span that
+ * receives a free to the partial list, and a span whose objects are all
+ * freed to the empty list or back to the heap.
+ *
+ * Empty spans. A span emptied while the empty list holds fewer than
+ * empty_max (GA_EMPTY_KEEP_BYTES of spans, at least one) is
+ * kept there, swept, with its bitmaps, and is the next refill's once no
+ * partial span is left: a class whose spans hold few objects would
+ * otherwise take every span it fills and empties through the heap lock,
+ * the page allocator, span-table writes, metadata and an RCU grace
+ * period (SLUB keeps min_partial empty slabs per node for the same
+ * reason). Others go back to the heap at once. A list nothing was taken
+ * from for a whole trim period goes back too (ga_mcentral_trim(), from
+ * ga_trim_work()), as does every list on a shrink or drain and when a
+ * blocking allocation finds the heap full, so kept spans neither hold
+ * the heap's grown regions nor make an allocation fail.
  *
  * Explicit free. Go marks live objects and sweeps; goalloc marks freed
  * ones. The CPU caching a span records its own frees in local_free
@@ -266,15 +279,19 @@ static void ga_central_unlist(struct ga_mcentral *c, struct ga_span *s)
 	list_del(&s->list);
 	if (s->where == GA_WHERE_FULL)
 		c->nr_full--;
+	else if (s->where == GA_WHERE_EMPTY)
+		c->nr_empty--;
 	else
 		c->nr_partial--;
 }
 
 /*
- * Put an uncached span where it belongs after a sweep: on @gone, for
- * ga_central_release() once the lock is dropped, if empty, else on the
- * full or partial list. Then check npending, the
- * other half of the placement protocol, and place again if a free raced.
+ * Put an uncached span where it belongs after a sweep: if empty, on the
+ * empty list while it has room, else on @gone for ga_central_release()
+ * once the lock is dropped; else on the full or partial list. Then check
+ * npending, the other half of the placement protocol, and place again if
+ * a free raced (on an empty span, any is a double free, which the sweep
+ * refuses).
  */
 static void ga_central_place(struct ga_mcentral *c, struct ga_span *s, struct list_head *gone)
 {
@@ -284,10 +301,15 @@ static void ga_central_place(struct ga_mcentral *c, struct ga_span *s, struct li
 
 		ga_span_sweep(s);
 		if (!s->alloc_count) {
-			ga_central_retire(c, s, gone);
-			return;
-		}
-		if (s->alloc_count == s->nelems) {
+			if (c->nr_empty >= c->empty_max) {
+				ga_central_retire(c, s, gone);
+				return;
+			}
+			dest = GA_WHERE_EMPTY;
+			list_add(&s->list, &c->empty);
+			c->nr_empty++;
+			ga_trim_arm();
+		} else if (s->alloc_count == s->nelems) {
 			dest = GA_WHERE_FULL;
 			list_add(&s->list, &c->full);
 			c->nr_full++;
@@ -317,34 +339,59 @@ static void ga_central_cached(struct ga_mcentral *c, struct ga_span *s)
 	c->nr_cached++;
 }
 
+/*
+ * A span with free objects off the lists: a partial one, else an empty
+ * one. Swept, so its cursor sees every free so far.
+ */
+static struct ga_span *ga_central_take(struct ga_mcentral *c, struct list_head *gone)
+{
+	struct ga_span *s;
+
+	lockdep_assert_held(&c->lock);
+	while ((s = list_first_entry_or_null(&c->partial, struct ga_span, list))) {
+		ga_central_unlist(c, s);
+		ga_span_sweep(s);
+		if (s->alloc_count < s->nelems)
+			return s;
+		/* Cannot happen: partial spans only gain free objects. */
+		WARN_ON_ONCE(1);
+		ga_central_place(c, s, gone);
+	}
+	s = list_first_entry_or_null(&c->empty, struct ga_span, list);
+	if (s) {
+		ga_central_unlist(c, s);
+		ga_span_sweep(s);
+		c->empty_used = true;
+		c->empty_reused++;
+	}
+	return s;
+}
+
 /**
- * ga_mcentral_cache_span() - Take a partial span for an mcache (cacheSpan).
+ * ga_mcentral_cache_span() - Exchange an mcache's span (uncacheSpan, cacheSpan).
  * @c: the mcentral
+ * @old: the span the calling CPU gives back, or %NULL
  *
- * The span is swept, so its cursor sees every free so far, and marked
- * cached by the calling CPU.
+ * Under one hold of the lock: @old is placed, and a partial span (else
+ * an empty one) is marked cached by the calling CPU.
  *
  * Context: Any context; preemption disabled (the span is this CPU's).
  * Return: the span, or %NULL if no span has free objects.
  */
-struct ga_span *ga_mcentral_cache_span(struct ga_mcentral *c)
+struct ga_span *ga_mcentral_cache_span(struct ga_mcentral *c, struct ga_span *old)
 {
 	struct ga_span *s;
 	unsigned long flags;
 	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&c->lock, flags);
-	while ((s = list_first_entry_or_null(&c->partial, struct ga_span, list))) {
-		ga_central_unlist(c, s);
-		ga_span_sweep(s);
-		if (s->alloc_count < s->nelems) {
-			ga_central_cached(c, s);
-			break;
-		}
-		/* Cannot happen: partial spans only gain free objects. */
-		WARN_ON_ONCE(1);
-		ga_central_place(c, s, &gone);
+	if (old) {
+		c->nr_cached--;
+		ga_central_place(c, old, &gone);
 	}
+	s = ga_central_take(c, &gone);
+	if (s)
+		ga_central_cached(c, s);
 	spin_unlock_irqrestore(&c->lock, flags);
 	ga_central_release(c, &gone);
 	return s;
@@ -444,8 +491,8 @@ struct ga_span *ga_mcentral_grow(struct ga_mcentral *c, gfp_t gfp)
  * @gfp: allocation flags; never blocks
  *
  * For an interrupt that arrived while its CPU's mcache was busy: take a
- * partial span under the lock, allocate from it and put it back, or grow
- * a span without growing the heap.
+ * partial span (else an empty one) under the lock, allocate from it and
+ * put it back, or grow a span without growing the heap.
  *
  * Context: Any context but NMI.
  * Return: the object, or %NULL.
@@ -459,10 +506,8 @@ void *ga_mcentral_alloc_nested(struct ga_mcentral *c, gfp_t gfp)
 	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&c->lock, flags);
-	s = list_first_entry_or_null(&c->partial, struct ga_span, list);
-	if (s) {
-		ga_central_unlist(c, s);
-	} else {
+	s = ga_central_take(c, &gone);
+	if (!s) {
 		spin_unlock_irqrestore(&c->lock, flags);
 		s = ga_mcentral_grow(c, gfp & ~__GFP_DIRECT_RECLAIM);
 		if (!s)
@@ -503,12 +548,46 @@ void ga_mcentral_notify(struct ga_mcentral *c, struct ga_span *s)
 }
 
 /**
+ * ga_mcentral_trim() - Give the empty list's spans back to the heap.
+ * @c: the mcentral
+ * @all: all of them; else only if none was taken since the last call
+ * @kept: set if spans stay on the empty list (may be %NULL)
+ *
+ * Context: Any context but NMI; no lock of @c's held.
+ * Return: the number of spans given back.
+ */
+unsigned long ga_mcentral_trim(struct ga_mcentral *c, bool all, bool *kept)
+{
+	unsigned long n = 0, flags;
+	struct ga_span *s, *next;
+	LIST_HEAD(gone);
+
+	spin_lock_irqsave(&c->lock, flags);
+	if (all || !c->empty_used) {
+		list_for_each_entry_safe(s, next, &c->empty, list) {
+			ga_central_unlist(c, s);
+			/* Refuses a double free that landed since its sweep. */
+			ga_span_sweep(s);
+			ga_central_retire(c, s, &gone);
+			n++;
+		}
+	}
+	c->empty_used = false;
+	if (kept && c->nr_empty)
+		*kept = true;
+	spin_unlock_irqrestore(&c->lock, flags);
+	ga_central_release(c, &gone);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_mcentral_trim);
+
+/**
  * ga_mcentral_live_objects() - Sweep the spans on the lists and count.
  * @c: the mcentral; no span of it may be cached
  *
  * Every span on the lists is swept and placed again, so that remote
- * frees not yet swept are not counted and spans left with no object go
- * back to the heap.
+ * frees not yet swept are not counted, and spans left with no object go
+ * back to the heap, those on the empty list too.
  *
  * Context: Any context but NMI.
  * Return: the objects still allocated.
@@ -533,6 +612,11 @@ unsigned long ga_mcentral_live_objects(struct ga_mcentral *c)
 		n += s->alloc_count;
 	list_for_each_entry(s, &c->full, list)
 		n += s->alloc_count;
+	list_for_each_entry_safe(s, next, &c->empty, list) {
+		ga_central_unlist(c, s);
+		ga_span_sweep(s);
+		ga_central_retire(c, s, &gone);
+	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	ga_central_release(c, &gone);
 	return n;
@@ -566,7 +650,8 @@ static u32 ga_divmagic(u32 size, unsigned long span)
  * @nfree: per-CPU free counter
  *
  * Spans of a power-of-two object size over a heap page are aligned to it
- * (up to 4 MiB, kmalloc's largest).
+ * (up to 4 MiB, kmalloc's largest). Up to GA_EMPTY_KEEP_BYTES of empty
+ * spans, and at least one, are kept for reuse.
  *
  * Return: 0, or -EINVAL for an object size under 8 or a span that holds
  * no object or more than 1024.
@@ -589,6 +674,8 @@ int ga_mcentral_init(struct ga_mcentral *c, u8 spanclass, struct ga_heap *heap,
 	c->nfree = nfree;
 	INIT_LIST_HEAD(&c->partial);
 	INIT_LIST_HEAD(&c->full);
+	INIT_LIST_HEAD(&c->empty);
+	c->empty_max = max(1UL, GA_EMPTY_KEEP_BYTES / span);
 	if (elemsize > GA_PAGE_SIZE && is_power_of_2(elemsize))
 		c->align = min_t(u32, elemsize, GA_MAX_ALIGN);
 	if (elemsize < 8 || !c->nelems || c->nelems > GA_MAX_OBJS_PER_SPAN)
@@ -622,11 +709,12 @@ static bool ga_verify_mark(struct ga_verify *v, struct ga_span *s, const char *w
 	return true;
 }
 
-/* @c's partial or full list: its spans and its count. */
+/* @c's partial, full or empty list: its spans and its count. */
 static void ga_verify_list(struct ga_mcentral *c, struct ga_verify *v, struct list_head *list,
 			   unsigned int where, unsigned long count)
 {
-	const char *name = where == GA_WHERE_FULL ? "full" : "partial";
+	const char *name = where == GA_WHERE_FULL ? "full" :
+			   where == GA_WHERE_EMPTY ? "empty" : "partial";
 	unsigned long n = 0;
 	struct ga_span *s;
 
@@ -666,6 +754,10 @@ void ga_mcentral_verify(struct ga_mcentral *c, struct ga_verify *v)
 	c->vlive = 0;
 	ga_verify_list(c, v, &c->partial, GA_WHERE_PARTIAL, c->nr_partial);
 	ga_verify_list(c, v, &c->full, GA_WHERE_FULL, c->nr_full);
+	ga_verify_list(c, v, &c->empty, GA_WHERE_EMPTY, c->nr_empty);
+	if (c->nr_empty > c->empty_max)
+		ga_verify_fail(v, "class %u: %lu spans on the empty list, at most %u kept",
+			       c->spanclass, c->nr_empty, c->empty_max);
 	for_each_possible_cpu(cpu) {
 		s = *per_cpu_ptr(c->slot, cpu);
 		if (s == &ga_emptyspan)
@@ -735,6 +827,7 @@ static void ga_verify_where(struct ga_span *s, struct ga_verify *v, unsigned int
 	case GA_WHERE_CACHE:
 	case GA_WHERE_PARTIAL:
 	case GA_WHERE_FULL:
+	case GA_WHERE_EMPTY:
 		if (!found) {
 			ga_verify_fail(v, "span %lu: where %u but on no list or slot", s->page,
 				       s->where);
@@ -748,6 +841,9 @@ static void ga_verify_where(struct ga_span *s, struct ga_verify *v, unsigned int
 	if (s->where == GA_WHERE_FULL && (s->alloc_count != s->nelems || nvalid))
 		ga_verify_fail(v, "span %lu: full with %u of %u objects, %u freed remotely",
 			       s->page, s->alloc_count, s->nelems, nvalid);
+	if (s->where == GA_WHERE_EMPTY && (s->alloc_count || nvalid || s->freeindex))
+		ga_verify_fail(v, "span %lu: empty with %u objects, %u freed remotely, cursor %u",
+			       s->page, s->alloc_count, nvalid, s->freeindex);
 	if (s->where == GA_WHERE_PARTIAL &&
 	    (!s->alloc_count || s->alloc_count == s->nelems || nvalid >= s->alloc_count))
 		ga_verify_fail(v, "span %lu: partial with %u of %u objects, %u freed remotely",

@@ -76,13 +76,19 @@ static struct dentry *ga_debugfs;
  * zone, never from ZONE_DMA or ZONE_DMA32 on request, so GFP_DMA and
  * GFP_DMA32 are refused: NULL, counted, and one line once.
  */
-static bool ga_gfp_zone_refused(gfp_t gfp)
+static noinline void ga_refuse_gfp_zone(gfp_t gfp)
 {
-	if (likely(!(gfp & (__GFP_DMA | __GFP_DMA32))))
-		return false;
 	atomic_long_inc(&ga.errors.bad_gfp_zone);
 	pr_warn_once("refused an allocation for a DMA zone (gfp %pGg): goalloc does not serve DMA zones\n",
 		     &gfp);
+}
+
+static __always_inline bool ga_gfp_zone_refused(gfp_t gfp)
+{
+	if (likely(!(gfp & (__GFP_DMA | __GFP_DMA32))))
+		return false;
+	/* Out of line: the address of gfp costs the callers a stack canary. */
+	ga_refuse_gfp_zone(gfp);
 	return true;
 }
 
@@ -858,6 +864,7 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_free, GOALLOC_NS);
 int goalloc_cache_alloc_bulk(struct goalloc_cache *cache, gfp_t gfp, size_t nr, void **p)
 {
 	unsigned long tries = 0;
+	bool trimmed = false;
 	size_t got, i;
 
 	if (unlikely(!cache)) {
@@ -869,11 +876,11 @@ int goalloc_cache_alloc_bulk(struct goalloc_cache *cache, gfp_t gfp, size_t nr, 
 again:
 	got = ga_alloc_bulk_from(&cache->central, gfp, nr, p);
 	if (unlikely(got < nr)) {
-		for (i = 0; i < got; i++)
-			ga_free_in(&cache->central, p[i]);
+		ga_free_bulk_in(&cache->central, got, p);
 		/* All or nothing: a __GFP_NOFAIL caller waits for all of them. */
-		if (ga_nofail_retry(gfp, nr <= cache->central.heap->max_bytes /
-					 cache->central.elemsize, &tries))
+		if (ga_trim_retry(gfp, &trimmed) ||
+		    ga_nofail_retry(gfp, nr <= cache->central.heap->max_bytes /
+				    cache->central.elemsize, &tries))
 			goto again;
 		ga_alloc_failed(cache->object_size, gfp);
 		return 0;
@@ -890,8 +897,9 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_alloc_bulk, GOALLOC_NS);
  * @nr: how many
  * @p: the objects
  *
- * Each object as for goalloc_cache_free(); a %NULL @cache refuses the
- * whole call.
+ * Each object as for goalloc_cache_free(), with the same checks; the
+ * per-CPU cache is entered once per 64 objects, not once per object. A
+ * %NULL @cache refuses the whole call.
  *
  * Context: Any context. From NMI the free is queued and carried out by an
  *	irq_work on the same CPU (with 32 already queued there, refused and
@@ -900,15 +908,12 @@ EXPORT_SYMBOL_NS_GPL(goalloc_cache_alloc_bulk, GOALLOC_NS);
  */
 void goalloc_cache_free_bulk(struct goalloc_cache *cache, size_t nr, void **p)
 {
-	size_t i;
-
 	if (unlikely(!cache)) {
 		if (nr)
 			ga_refuse_cache("a bulk free");
 		return;
 	}
-	for (i = 0; i < nr; i++)
-		goalloc_cache_free(cache, p[i]);
+	ga_free_bulk_in(&cache->central, nr, p);
 }
 EXPORT_SYMBOL_NS_GPL(goalloc_cache_free_bulk, GOALLOC_NS);
 
@@ -953,6 +958,11 @@ static bool kmalloc_direct;
 module_param(kmalloc_direct, bool, 0444);
 MODULE_PARM_DESC(kmalloc_direct,
 		 "Serve goalloc_kmalloc() and its family from the direct-map backing; default N (vmalloc)");
+
+static unsigned int trim_ms = 1000;
+module_param(trim_ms, uint, 0444);
+MODULE_PARM_DESC(trim_ms,
+		 "Empty spans idle this long go back to the heap, idle heaps are drained; 0 = only on a shrink or a full heap; default 1000");
 
 /* Validate the parameters; on success *cap and *dcap are the heap caps to use. */
 static int __init ga_check_params(unsigned long *cap, unsigned long *dcap)
@@ -1007,22 +1017,23 @@ static unsigned long ga_sum_percpu(unsigned long __percpu *counter)
 /* One row of the class table; inuse counts objects, waste in tenths of %. */
 static void ga_stats_row(struct seq_file *m, const char *label, struct ga_mcentral *c)
 {
-	unsigned long flags, cached, partial, full, allocs, frees, inuse, span_bytes, used;
-	unsigned long waste;
+	unsigned long flags, cached, partial, full, empty, allocs, frees, inuse, span_bytes;
+	unsigned long used, waste;
 
 	spin_lock_irqsave(&c->lock, flags);
 	cached = c->nr_cached;
 	partial = c->nr_partial;
 	full = c->nr_full;
+	empty = c->nr_empty;
 	spin_unlock_irqrestore(&c->lock, flags);
 	allocs = ga_sum_percpu(c->nalloc);
 	frees = ga_sum_percpu(c->nfree);
 	inuse = allocs > frees ? allocs - frees : 0;
-	span_bytes = (cached + partial + full) * c->npages * GA_PAGE_SIZE;
+	span_bytes = (cached + partial + full + empty) * c->npages * GA_PAGE_SIZE;
 	used = min(inuse * c->elemsize, span_bytes);
 	waste = span_bytes ? (span_bytes - used) * 1000 / span_bytes : 0;
-	seq_printf(m, "%-16s %8u %5u %5u %7lu %8lu %7lu %9lu %12lu %12lu %4lu.%lu %10lu %10lu\n",
-		   label, c->elemsize, c->npages, c->nelems, cached, partial, full, inuse,
+	seq_printf(m, "%-16s %8u %5u %5u %7lu %8lu %7lu %6lu %9lu %12lu %12lu %4lu.%lu %10lu %10lu\n",
+		   label, c->elemsize, c->npages, c->nelems, cached, partial, full, empty, inuse,
 		   inuse * c->elemsize, span_bytes, waste / 10, waste % 10, allocs, frees);
 }
 
@@ -1036,9 +1047,9 @@ static void ga_stats_classes(struct seq_file *m)
 	unsigned int i;
 	int cpu;
 
-	seq_printf(m, "%-16s %8s %5s %5s %7s %8s %7s %9s %12s %12s %6s %10s %10s\n",
-		   "class", "objsize", "pages", "objs", "cached", "partial", "full", "inuse",
-		   "bytes_inuse", "span_bytes", "waste%", "allocs", "frees");
+	seq_printf(m, "%-16s %8s %5s %5s %7s %8s %7s %6s %9s %12s %12s %6s %10s %10s\n",
+		   "class", "objsize", "pages", "objs", "cached", "partial", "full", "empty",
+		   "inuse", "bytes_inuse", "span_bytes", "waste%", "allocs", "frees");
 	for (i = 1; i < GA_NUM_SIZE_CLASSES; i++) {
 		snprintf(label, sizeof(label), "%u", i);
 		ga_stats_row(m, label, &ga.central[i]);
@@ -1061,8 +1072,8 @@ static void ga_stats_classes(struct seq_file *m)
 	ga_heap_read_stats(&ga.dheap, &st, &mapped, &free_pages, &largest);
 	large_pages += st.large_pages;
 	large_spans += st.large_spans;
-	seq_printf(m, "%-16s %8s %5s %5s %7s %8s %7s %9lu %12lu %12lu %6s %10lu %10lu\n",
-		   "large", "-", "-", "1", "-", "-", "-", large_spans,
+	seq_printf(m, "%-16s %8s %5s %5s %7s %8s %7s %6s %9lu %12lu %12lu %6s %10lu %10lu\n",
+		   "large", "-", "-", "1", "-", "-", "-", "-", large_spans,
 		   large_pages * GA_PAGE_SIZE, large_pages * GA_PAGE_SIZE, "0.0", lallocs, lfrees);
 }
 
@@ -1201,11 +1212,42 @@ static void ga_stats_caches(struct seq_file *m)
 		if (!(cache->flags & SLAB_RECLAIM_ACCOUNT))
 			continue;
 		spin_lock_irqsave(&c->lock, flags);
-		spans = c->nr_cached + c->nr_partial + c->nr_full;
+		spans = c->nr_cached + c->nr_partial + c->nr_full + c->nr_empty;
 		spin_unlock_irqrestore(&c->lock, flags);
 		reclaimable += spans * c->npages * GA_PAGE_SIZE;
 	}
 	seq_printf(m, "reclaimable_span_bytes %lu\n", reclaimable);
+}
+
+static void ga_stats_empty_add(struct ga_mcentral *c, unsigned long *kept,
+			       unsigned long *reused)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	*kept += c->nr_empty;
+	*reused += c->empty_reused;
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+
+/* Empty spans kept by the mcentrals, and what the trim work did. */
+static void ga_stats_empty(struct seq_file *m)
+{
+	unsigned long kept = 0, reused = 0;
+	struct goalloc_cache *cache;
+	unsigned int i;
+
+	lockdep_assert_held(&ga.caches_lock);
+	for (i = 1; i < GA_NUM_SPAN_CLASSES; i++)
+		ga_stats_empty_add(&ga.central[i], &kept, &reused);
+	list_for_each_entry(cache, &ga.caches, node)
+		ga_stats_empty_add(&cache->central, &kept, &reused);
+	list_for_each_entry(cache, &ga.zombies, node)
+		ga_stats_empty_add(&cache->central, &kept, &reused);
+	seq_puts(m, "\nempty_spans\n");
+	seq_printf(m, "kept %lu\n", kept);
+	seq_printf(m, "reused %lu\n", reused);
+	seq_printf(m, "idle_drains %ld\n", atomic_long_read(&ga.trim_drains));
 }
 
 /* Objects still allocated in destroyed caches. */
@@ -1231,6 +1273,7 @@ static int ga_stats_show(struct seq_file *m, void *unused)
 	spin_lock(&ga.caches_lock);
 	ga_stats_classes(m);
 	ga_stats_caches(m);
+	ga_stats_empty(m);
 	leaks = ga_zombie_objects();
 	spin_unlock(&ga.caches_lock);
 	ga_stats_heap(m, &ga.heap, "heap");
@@ -1516,6 +1559,7 @@ static int __init goalloc_init(void)
 	spin_lock_init(&ga.caches_lock);
 	INIT_LIST_HEAD(&ga.caches);
 	INIT_LIST_HEAD(&ga.zombies);
+	ga_trim_init(msecs_to_jiffies(trim_ms));
 	ret = ga_rcu_init();
 	if (ret) {
 		pr_err("cannot set up deferred frees: %d\n", ret);
@@ -1602,6 +1646,8 @@ static void __exit goalloc_exit(void)
 	/* Frees users deferred: carried out while everything is whole. */
 	ga_rcu_flush();
 	ga_release_all();
+	/* Nothing frees any more: no span goes on an empty list again. */
+	ga_trim_exit();
 	/* Span structs released to RCU still reference the heap. */
 	rcu_barrier();
 	ga_rcu_exit();

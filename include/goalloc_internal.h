@@ -120,6 +120,7 @@ enum ga_span_where {
 	GA_WHERE_PARTIAL,	/* on its mcentral's partial list */
 	GA_WHERE_FULL,		/* on its mcentral's full list */
 	GA_WHERE_LARGE,		/* a large object in use (large spans only) */
+	GA_WHERE_EMPTY,		/* on its mcentral's empty list, no object used */
 };
 
 /*
@@ -407,17 +408,29 @@ struct ga_mcentral {
 	unsigned long __percpu *nfree;
 	struct list_head partial;	/* spans with free objects */
 	struct list_head full;		/* spans without */
+	struct list_head empty;		/* spans kept with no object in use */
 	unsigned long nr_partial;
 	unsigned long nr_full;
+	unsigned long nr_empty;
 	unsigned long nr_cached;	/* spans in mcaches */
+	unsigned int empty_max;		/* at most this many on the empty list */
+	bool empty_used;		/* one was taken since the last trim */
+	unsigned long empty_reused;	/* spans taken from the empty list */
 	long vlive;			/* ga_verify()'s tally of live objects */
 } ____cacheline_aligned_in_smp;
+
+/*
+ * Empty spans an mcentral keeps for reuse (see goalloc_central.c), and
+ * how long a list nothing is taken from keeps them.
+ */
+#define GA_EMPTY_KEEP_BYTES	(256UL << 10)
 
 int ga_mcentral_init(struct ga_mcentral *c, u8 spanclass, struct ga_heap *heap,
 		     u32 elemsize, u16 npages, struct ga_span *__percpu *slot,
 		     unsigned long __percpu *nalloc, unsigned long __percpu *nfree);
-struct ga_span *ga_mcentral_cache_span(struct ga_mcentral *c);
+struct ga_span *ga_mcentral_cache_span(struct ga_mcentral *c, struct ga_span *old);
 void ga_mcentral_uncache_span(struct ga_mcentral *c, struct ga_span *s);
+unsigned long ga_mcentral_trim(struct ga_mcentral *c, bool all, bool *kept);
 struct ga_span *ga_mcentral_grow(struct ga_mcentral *c, gfp_t gfp);
 void ga_mcentral_adopt(struct ga_mcentral *c, struct ga_span *s, bool cache);
 void *ga_mcentral_alloc_nested(struct ga_mcentral *c, gfp_t gfp);
@@ -495,7 +508,6 @@ void ga_mcache_nmi_sync(int cpu);
 void ga_mcache_flush(int cpu);
 void ga_slot_flush(struct ga_mcentral *central, int cpu);
 void *ga_malloc_from(struct ga_heap *h, size_t size, gfp_t gfp);
-void *ga_malloc(size_t size, gfp_t gfp);
 void *ga_malloc_tiny(size_t size, gfp_t gfp);
 void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp);
 size_t ga_alloc_bulk_from(struct ga_mcentral *central, gfp_t gfp, size_t nr, void **p);
@@ -504,12 +516,18 @@ bool ga_nofail_retry(gfp_t gfp, bool possible, unsigned long *tries);
 void ga_free(const void *p);
 void ga_free_sensitive(const void *p);
 void ga_free_in(struct ga_mcentral *central, const void *p);
+void ga_free_bulk_in(struct ga_mcentral *central, size_t nr, void **p);
 void ga_sweep_refused(struct ga_span *s, unsigned int n);
 void ga_refuse_nmi(void);
 size_t ga_usable_size(const void *p);
 size_t ga_ksize(const void *p, bool *tiny);
 size_t ga_live_size(const void *p);
 int ga_drain_all(void);
+void ga_trim_arm(void);
+unsigned long ga_trim_all(void);
+bool ga_trim_retry(gfp_t gfp, bool *trimmed);
+void ga_trim_init(unsigned long period);
+void ga_trim_exit(void);
 unsigned int ga_size_class(size_t size);
 
 /* ---------------------------------------------------------------------- */
@@ -565,11 +583,30 @@ struct goalloc {
 	spinlock_t caches_lock;		/* the two lists; cache slots' flushes */
 	struct list_head caches;
 	struct list_head zombies;	/* destroyed with live objects */
+	struct delayed_work trim_work;	/* empty spans and idle caches back */
+	unsigned long trim_period;	/* jiffies between its runs (trim_ms); 0: off */
+	unsigned long trim_mapped[2];	/* each heap's size at its last idle drain */
+	atomic_long_t trim_drains;	/* drains the trim work did */
 	struct ga_errors errors;
 	struct ga_redirect_stats redirect;
 };
 
 extern struct goalloc ga;
+
+/**
+ * ga_malloc() - Allocate @size bytes for the kmalloc family.
+ * @size: 1 or more bytes
+ * @gfp: allocation flags
+ *
+ * ga_malloc_from() with large objects from the kmalloc family's heap.
+ *
+ * Context: Any context but NMI; sleeps only if @gfp allows.
+ * Return: the object, or %NULL.
+ */
+static inline void *ga_malloc(size_t size, gfp_t gfp)
+{
+	return ga_malloc_from(ga.kheap, size, gfp);
+}
 
 /*
  * The span that owns @p, in whichever backing holds it: each heap's span

@@ -1265,9 +1265,13 @@ static void cache_typesafe_free_keeps_memory(struct kunit *test)
 	o[0]->key = 77;
 	ga_rcu_read_stats(&st0);
 	rcu_read_lock();
-	/* Its last free empties the span: back only after this reader. */
+	/*
+	 * Its last free empties the span, which its mcentral keeps; given
+	 * back (the trim), it is back in the heap only after this reader.
+	 */
 	for (i = 0; i < n; i++)
 		goalloc_cache_free(c, o[i]);
+	KUNIT_EXPECT_EQ(test, ga_mcentral_trim(&c->central, true, NULL), 1UL);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(o[0]->magic), TS_MAGIC);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(o[0]->key), 77U);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(o[n - 1]->magic), TS_MAGIC);
@@ -1551,6 +1555,83 @@ static void bad_array_overflow(struct kunit *test)
 	expect_counts(test, c0, (struct bad_counts){ 0 });
 }
 
+struct bulk_ctx {
+	struct goalloc_cache *cache;
+	void **p;
+	unsigned int n;
+};
+
+static void *bulk_alloc_there(void *arg)
+{
+	struct bulk_ctx *bc = arg;
+
+	return (void *)(long)goalloc_cache_alloc_bulk(bc->cache, GFP_KERNEL, bc->n, bc->p);
+}
+
+static long cache_live(struct goalloc_cache *c)
+{
+	long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += *per_cpu_ptr(c->central.nalloc, cpu) - *per_cpu_ptr(c->central.nfree, cpu);
+	return n;
+}
+
+/*
+ * A bulk free takes its objects in batches, with a span looked up only
+ * when an object is not in the one before: objects of several spans,
+ * some allocated on another CPU, %NULL entries, and bad pointers among
+ * them are each treated as a single free would, and the good ones freed.
+ */
+static void bad_in_bulk_free(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_bulk_bad", 256, 0, 0, NULL);
+	struct goalloc_cache *b = goalloc_cache_create("ga_test_bulk_other", 256, 0, 0, NULL);
+	enum { N = 150, BAD = 6, ALL = 2 * N + BAD };
+	struct bulk_ctx bc;
+	struct bad_counts c0;
+	void *pb, *pk, *pl;
+	void **p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	p = kunit_kcalloc(test, ALL, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, goalloc_cache_alloc_bulk(c, GFP_KERNEL, N, p), N);
+	bc = (struct bulk_ctx){ .cache = c, .p = p + N, .n = N };
+	KUNIT_ASSERT_EQ(test, (long)run_on_cpu(other_cpu(), bulk_alloc_there, &bc), (long)N);
+	KUNIT_EXPECT_EQ(test, cache_live(c), 2L * N);
+	pb = goalloc_cache_alloc(b, GFP_KERNEL);
+	pk = goalloc_kmalloc(256, GFP_KERNEL);
+	pl = goalloc_kmalloc(SZ_64K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pb);
+	KUNIT_ASSERT_NOT_NULL(test, pk);
+	KUNIT_ASSERT_NOT_NULL(test, pl);
+	/* Bad entries in the middle of a batch and at a batch's start. */
+	p[2 * N] = p[3];			/* double */
+	p[2 * N + 1] = (u8 *)p[70] + 8;		/* interior */
+	p[2 * N + 2] = pb;			/* another cache's */
+	p[2 * N + 3] = pk;			/* kmalloc's */
+	p[2 * N + 4] = pl;			/* a large kmalloc's */
+	p[2 * N + 5] = NULL;
+	swap(p[2 * N + 1], p[64]);
+	swap(p[2 * N + 2], p[10]);
+	c0 = bad_now();
+	expect_reports_begin("bad pointers among a bulk free");
+	goalloc_cache_free_bulk(c, ALL, p);
+	expect_reports_end();
+	expect_counts(test, c0, (struct bad_counts){ .dbl = 1, .invalid = 3, .interior = 1 });
+	KUNIT_EXPECT_EQ(test, cache_live(c), 0L);
+	/* The refused ones are still allocated, and freed where they belong. */
+	goalloc_cache_free(b, pb);
+	goalloc_kfree(pk);
+	goalloc_kfree(pl);
+	expect_counts(test, c0, (struct bad_counts){ .dbl = 1, .invalid = 3, .interior = 1 });
+	goalloc_cache_destroy(b);
+	goalloc_cache_destroy(c);
+}
+
 /* An object freed to a cache it does not belong to: refused as invalid. */
 static void bad_wrong_cache(struct kunit *test)
 {
@@ -1746,6 +1827,8 @@ static void bad_nofail_flags(struct kunit *test)
 	size_t size;
 
 	ga_test_headroom_of(ga.kheap, false);
+	/* No kept empty span to give back and retry with. */
+	ga_trim_all();
 	size = size_that_needs_growth(test, hold, ARRAY_SIZE(hold));
 
 	/* Without the flag, one failed growth is a failed allocation. */
@@ -1781,6 +1864,61 @@ static void bad_nofail_flags(struct kunit *test)
 	goalloc_kfree(hold[0]);
 	goalloc_kfree(hold[1]);
 	ga_test_headroom_of(ga.kheap, true);
+#else
+	kunit_skip(test, "needs CONFIG_FAULT_INJECTION to make growth fail");
+#endif
+}
+
+/*
+ * A blocking allocation that finds the heap full, and cannot grow it,
+ * gets the room the empty spans kept by the mcentrals hold: they go back
+ * to the heap and it tries again, once. Filling the heap with one cache
+ * ends with another cache's kept span given back.
+ */
+static void bad_full_heap_takes_kept_spans(struct kunit *test)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	struct goalloc_cache *a = goalloc_cache_create("ga_test_kept_a", SZ_1M, 0, 0, NULL);
+	struct goalloc_cache *b = goalloc_cache_create("ga_test_kept_b", SZ_1M, 0, 0, NULL);
+	enum { MAX = 512 };
+	void *a1, *a2, **fill;
+	long fail0;
+	int n;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_EQ(test, a->central.nelems, 1U);
+	fill = kunit_kcalloc(test, MAX, sizeof(*fill), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fill);
+	ga_test_headroom_of(&ga.heap, false);
+	ga_trim_all();
+	/* a1's span goes uncached, full, when a2 is allocated; a1's free empties it. */
+	a1 = goalloc_cache_alloc(a, GFP_KERNEL);
+	a2 = goalloc_cache_alloc(a, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a1);
+	KUNIT_ASSERT_NOT_NULL(test, a2);
+	goalloc_cache_free(a, a1);
+	KUNIT_ASSERT_EQ(test, a->central.nr_empty, 1UL);
+
+	fail0 = counter(&ga.errors.alloc_fail);
+	fail_next_growths(-1);
+	for (n = 0; n < MAX; n++) {
+		fill[n] = goalloc_cache_alloc(b, GFP_KERNEL | __GFP_NOWARN);
+		if (!fill[n])
+			break;
+	}
+	fail_next_growths(0);
+	KUNIT_EXPECT_LT(test, n, (int)MAX);
+	KUNIT_EXPECT_EQ(test, counter(&ga.errors.alloc_fail) - fail0, 1L);
+	/* The last success took a1's pages: no kept span is left. */
+	KUNIT_EXPECT_EQ(test, a->central.nr_empty, 0UL);
+
+	while (n--)
+		goalloc_cache_free(b, fill[n]);
+	goalloc_cache_free(a, a2);
+	goalloc_cache_destroy(b);
+	goalloc_cache_destroy(a);
+	ga_test_headroom_of(&ga.heap, true);
 #else
 	kunit_skip(test, "needs CONFIG_FAULT_INJECTION to make growth fail");
 #endif
@@ -1904,11 +2042,13 @@ static struct kunit_case badinput_cases[] = {
 	KUNIT_CASE(bad_huge_sizes),
 	KUNIT_CASE(bad_array_overflow),
 	KUNIT_CASE(bad_wrong_cache),
+	KUNIT_CASE(bad_in_bulk_free),
 	KUNIT_CASE(bad_null_cache),
 	KUNIT_CASE(bad_kfree_rcu),
 	KUNIT_CASE(bad_cache_names),
 	KUNIT_CASE(bad_gfp_flags),
 	KUNIT_CASE(bad_nofail_flags),
+	KUNIT_CASE(bad_full_heap_takes_kept_spans),
 	KUNIT_CASE(bad_nmi_calls),
 	{}
 };
@@ -1945,27 +2085,30 @@ static void stats_match_workload(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, strstr(text, "ffff"));
 
 	n = stats_row(test, text, "cache:ga_test_stats", f, ARRAY_SIZE(f));
-	KUNIT_ASSERT_EQ(test, n, 13);
+	KUNIT_ASSERT_EQ(test, n, 14);
 	KUNIT_EXPECT_EQ(test, number_at(test, f, 1), 200UL);		/* objsize */
 	KUNIT_EXPECT_EQ(test, number_at(test, f, 2), (unsigned long)c->central.npages);
 	KUNIT_EXPECT_EQ(test, number_at(test, f, 3), (unsigned long)c->central.nelems);
 	spans = number_at(test, f, 4) + number_at(test, f, 5) + number_at(test, f, 6);
 	KUNIT_EXPECT_GE(test, spans, 1UL);
-	KUNIT_EXPECT_EQ(test, number_at(test, f, 7), 37UL);		/* inuse */
-	KUNIT_EXPECT_EQ(test, number_at(test, f, 8), 37UL * 200);	/* bytes_inuse */
+	KUNIT_EXPECT_EQ(test, number_at(test, f, 7), 0UL);		/* empty */
+	KUNIT_EXPECT_EQ(test, number_at(test, f, 8), 37UL);		/* inuse */
+	KUNIT_EXPECT_EQ(test, number_at(test, f, 9), 37UL * 200);	/* bytes_inuse */
 	span_bytes = spans * c->central.npages * GA_PAGE_SIZE;
-	KUNIT_EXPECT_EQ(test, number_at(test, f, 9), span_bytes);
-	KUNIT_EXPECT_EQ(test, number_at(test, f, 11), 37UL);		/* allocs */
-	KUNIT_EXPECT_EQ(test, number_at(test, f, 12), 0UL);		/* frees */
+	KUNIT_EXPECT_EQ(test, number_at(test, f, 10), span_bytes);
+	KUNIT_EXPECT_EQ(test, number_at(test, f, 12), 37UL);		/* allocs */
+	KUNIT_EXPECT_EQ(test, number_at(test, f, 13), 0UL);		/* frees */
 
 	for (i = 0; i < 10; i++)
 		goalloc_cache_free(c, p[i]);
 	text = read_stats(test);
 	n = stats_row(test, text, "cache:ga_test_stats", f, ARRAY_SIZE(f));
-	KUNIT_ASSERT_EQ(test, n, 13);
-	KUNIT_EXPECT_EQ(test, number_at(test, f, 7), 27UL);
-	KUNIT_EXPECT_EQ(test, number_at(test, f, 11), 37UL);
-	KUNIT_EXPECT_EQ(test, number_at(test, f, 12), 10UL);
+	KUNIT_ASSERT_EQ(test, n, 14);
+	KUNIT_EXPECT_EQ(test, number_at(test, f, 8), 27UL);
+	KUNIT_EXPECT_EQ(test, number_at(test, f, 12), 37UL);
+	KUNIT_EXPECT_EQ(test, number_at(test, f, 13), 10UL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nempty_spans\nkept "));
+	KUNIT_EXPECT_EQ(test, stats_row(test, text, "idle_drains", f, ARRAY_SIZE(f)), 2);
 
 	n = stats_row(test, text, "pages_inuse", f, ARRAY_SIZE(f));
 	KUNIT_ASSERT_EQ(test, n, 2);

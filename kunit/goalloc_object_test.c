@@ -10,7 +10,8 @@
  *	smallest class that fits; tail waste; divMagic for every offset.
  * goalloc_object: every class boundary, exactly filling a span, many
  *	spans, all classes interleaved, tiny packing and lifetime, large
- *	objects and the merging of their pages.
+ *	objects and the merging of their pages, empty spans kept for reuse
+ *	and the trim work that gives them back.
  * goalloc_free: refused double, foreign and interior frees; frees from
  *	other CPUs both ways while the owner allocates; allocation and free
  *	in hard interrupts while process context allocates; the nested path;
@@ -609,6 +610,171 @@ static void object_refill_keeps_grown_span(struct kunit *test)
 	goalloc_cache_destroy(c);
 }
 
+/*
+ * The trim work off while a test counts empty spans (the test boots load
+ * goalloc with it off already); returns the period to restore.
+ */
+static unsigned long trim_hold(void)
+{
+	unsigned long period = READ_ONCE(ga.trim_period);
+
+	WRITE_ONCE(ga.trim_period, 0);
+	cancel_delayed_work_sync(&ga.trim_work);
+	return period;
+}
+
+/* The trim work every @period jiffies from now on (0: off). */
+static void trim_set(unsigned long period)
+{
+	WRITE_ONCE(ga.trim_period, period);
+	if (period)
+		mod_delayed_work(system_unbound_wq, &ga.trim_work, 0);
+	else
+		cancel_delayed_work_sync(&ga.trim_work);
+}
+
+static unsigned long empty_spans(struct ga_mcentral *m)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&m->lock, flags);
+	n = m->nr_empty;
+	spin_unlock_irqrestore(&m->lock, flags);
+	return n;
+}
+
+/*
+ * Allocate @n objects of @c, a whole number of spans, on one CPU; give
+ * the CPU's span back (a drain), so that every span is full on its
+ * mcentral's list; free them all. Returns the heap pages in use before
+ * the frees.
+ */
+static unsigned long empty_whole_spans(struct kunit *test, struct goalloc_cache *c,
+				       void **objs, unsigned int n)
+{
+	unsigned long pages;
+	unsigned int i;
+
+	migrate_disable();
+	for (i = 0; i < n; i++) {
+		objs[i] = goalloc_cache_alloc(c, GFP_KERNEL);
+		if (!objs[i])
+			break;
+	}
+	migrate_enable();
+	KUNIT_ASSERT_EQ(test, i, n);
+	pages = ga_test_pages_inuse();
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	for (i = 0; i < n; i++)
+		goalloc_cache_free(c, objs[i]);
+	return pages;
+}
+
+/*
+ * Spans emptied off the CPUs stay on their mcentral's empty list, up to
+ * empty_max, the rest go back to the heap; the next refill takes a kept
+ * one without the heap. A trim gives back a list only once nothing was
+ * taken from it since the last trim; a drain gives back every list.
+ */
+static void object_empty_spans_kept(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_empty", 1024, 0, 0, NULL);
+	unsigned long pages0, reused0, period;
+	unsigned int nspans, n;
+	bool kept;
+	struct ga_mcentral *m;
+	void **objs, *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	m = &c->central;
+	nspans = m->empty_max + 3;
+	n = nspans * m->nelems;
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_EXPECT_EQ(test, m->empty_max,
+			max(1UL, GA_EMPTY_KEEP_BYTES / (m->npages * GA_PAGE_SIZE)));
+	period = trim_hold();
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	pages0 = ga_test_pages_inuse();
+	KUNIT_EXPECT_EQ(test, empty_whole_spans(test, c, objs, n) - pages0,
+			(unsigned long)nspans * m->npages);
+	KUNIT_EXPECT_EQ(test, empty_spans(m), (unsigned long)m->empty_max);
+	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse() - pages0,
+			(unsigned long)m->empty_max * m->npages);
+
+	/* A refill takes a kept span: no new pages. */
+	reused0 = m->empty_reused;
+	p = goalloc_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, m->empty_reused, reused0 + 1);
+	KUNIT_EXPECT_EQ(test, empty_spans(m), (unsigned long)m->empty_max - 1);
+	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse() - pages0,
+			(unsigned long)m->empty_max * m->npages);
+
+	/* Taken from since the last trim: kept; idle a whole period: back. */
+	kept = false;
+	KUNIT_EXPECT_EQ(test, ga_mcentral_trim(m, false, &kept), 0UL);
+	KUNIT_EXPECT_TRUE(test, kept);
+	KUNIT_EXPECT_EQ(test, empty_spans(m), (unsigned long)m->empty_max - 1);
+	kept = false;
+	KUNIT_EXPECT_EQ(test, ga_mcentral_trim(m, false, &kept),
+			(unsigned long)m->empty_max - 1);
+	KUNIT_EXPECT_FALSE(test, kept);
+	KUNIT_EXPECT_EQ(test, empty_spans(m), 0UL);
+	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse() - pages0, (unsigned long)m->npages);
+
+	goalloc_cache_free(c, p);
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	KUNIT_EXPECT_EQ(test, empty_spans(m), 0UL);
+	KUNIT_EXPECT_EQ(test, ga_test_pages_inuse(), pages0);
+	trim_set(period);
+	goalloc_cache_destroy(c);
+}
+
+/*
+ * The trim work: a list left idle goes back within a few periods, and a
+ * heap holding a grown region that is mostly free gets every CPU's
+ * cached spans back (a drain) so the region can go.
+ */
+static void object_trim_work(struct kunit *test)
+{
+	struct goalloc_cache *c = goalloc_cache_create("ga_test_trim", 1024, 0, 0, NULL);
+	unsigned long drains0, deadline, period, mapped, free_pages, largest;
+	struct ga_heap_stats st;
+	unsigned int n;
+	struct ga_mcentral *m;
+	void **objs;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	m = &c->central;
+	n = 2 * m->nelems;
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	period = trim_hold();
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	/* A grown region, all free: the heap is mostly free. */
+	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
+	KUNIT_ASSERT_EQ(test, ga_heap_grow(&ga.heap, largest + 1), 0);
+	ga_heap_read_stats(&ga.heap, &st, &mapped, &free_pages, &largest);
+	KUNIT_ASSERT_GT(test, mapped, ga.heap.arena_bytes);
+	drains0 = atomic_long_read(&ga.trim_drains);
+	empty_whole_spans(test, c, objs, n);
+	KUNIT_EXPECT_EQ(test, empty_spans(m), 2UL);
+	/* Whatever size the heaps had at earlier drains. */
+	ga.trim_mapped[0] = 0;
+	ga.trim_mapped[1] = 0;
+	trim_set(1);
+	deadline = jiffies + 10 * HZ;
+	while ((empty_spans(m) || atomic_long_read(&ga.trim_drains) == drains0) &&
+	       time_before(jiffies, deadline))
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, empty_spans(m), 0UL);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&ga.trim_drains), drains0);
+	trim_set(period);
+	ga_test_heap_settle();
+	goalloc_cache_destroy(c);
+}
+
 static struct kunit_case object_cases[] = {
 	KUNIT_CASE_PARAM(object_class_boundaries, classes_gen_params),
 	KUNIT_CASE_PARAM(object_fill_span_exactly, fill_classes_gen_params),
@@ -618,6 +784,8 @@ static struct kunit_case object_cases[] = {
 	KUNIT_CASE_PARAM(object_large, large_gen_params),
 	KUNIT_CASE(object_gfp_zero),
 	KUNIT_CASE(object_refill_keeps_grown_span),
+	KUNIT_CASE(object_empty_spans_kept),
+	KUNIT_CASE(object_trim_work),
 	{}
 };
 

@@ -24,8 +24,10 @@
  * everything stops, and ga_verify() must find the heap intact. Some
  * phases inject failures (goalloc's fail_grow and fail_meta), fill the
  * heap to its cap, or take CPUs offline and online in a loop; allocations
- * may fail in those, cleanly, and must work again after. The last case
- * frees everything and wants the heap back as it was at the start.
+ * may fail in those, cleanly, and must work again after. goalloc's trim
+ * work (empty spans back to the heap, idle drains) runs every 20 ms
+ * instead of every second, against all of it. The last case frees
+ * everything and wants the heap back as it was at the start.
  *
  * make check runs at least 2,000,000 operations on 4 CPUs; make torture
  * MINUTES=N runs phases for N minutes. The kernel command line sets it:
@@ -66,6 +68,7 @@ MODULE_IMPORT_NS(GOALLOC_KUNIT_NS);
 #define T_CTOR_FILL	0xc7
 #define T_HRTIMER_NS	(400 * NSEC_PER_USEC)
 #define T_PHASE_MS	30000	/* a phase of a timed run */
+#define T_TRIM_PERIOD	(HZ / 50 ?: 1)	/* goalloc's trim work, 50 times faster */
 #define T_MAX_PHASES	64
 #define T_PLANNED	8	/* phases of a run of so many operations */
 
@@ -157,6 +160,7 @@ struct torture {
 	bool pause;		/* READ_ONCE: stop at the next operation */
 	bool stop;		/* the timers stop re-arming */
 	bool faults, cap;	/* the current phase's kind */
+	unsigned long trim_period0;	/* goalloc's, restored at the end */
 	atomic_t parked;
 	atomic_t irq_active;
 	wait_queue_head_t wq;
@@ -844,6 +848,7 @@ static void t_destroy(struct torture *t)
 	for (i = 0; i < t->ready; i++)
 		kvfree(t->w[i].thr.slots);
 	kvfree(t->w);
+	WRITE_ONCE(ga.trim_period, t->trim_period0);
 	kfree(t);
 }
 
@@ -857,6 +862,7 @@ static int torture_suite_init(struct kunit_suite *suite)
 		return -ENOMEM;
 	spin_lock_init(&t->err_lock);
 	init_waitqueue_head(&t->wq);
+	t->trim_period0 = READ_ONCE(ga.trim_period);
 	t->pause = true;
 	t->target_ops = t_cmdline("ga_torture_ops", 2000000);
 	t->minutes = t_cmdline("ga_torture_minutes", 0);
@@ -871,6 +877,9 @@ static int torture_suite_init(struct kunit_suite *suite)
 		if (!t->caches[i])
 			goto fail;
 	}
+	/* Empty spans trimmed and idle heaps drained all along the run. */
+	WRITE_ONCE(ga.trim_period, T_TRIM_PERIOD);
+	ga_trim_arm();
 	/* The heap as it was: the end of the run wants it back so. */
 	if (ga_drain_all())
 		goto fail;
@@ -1057,6 +1066,11 @@ static void torture_end(struct kunit *test)
 	KUNIT_EXPECT_GT(test, t->softirq.frees, 0ULL);
 	if (!t->minutes)
 		KUNIT_EXPECT_GE(test, t->total.ops, t->target_ops);
+
+	/* Kept empty spans were taken back, and the trim work ran. */
+	kunit_info(test, "note: %lu refills took a kept empty span, %lu idle drains",
+		   stats_value(test, "reused"), stats_value(test, "idle_drains"));
+	KUNIT_EXPECT_GT(test, stats_value(test, "reused"), 0UL);
 
 	/* Everything back: the caches empty, the heap as at the start. */
 	KUNIT_EXPECT_EQ(test, stats_value(test, "cache_leaks"), 0UL);

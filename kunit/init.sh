@@ -7,7 +7,8 @@
 # then "GOALLOC-DONE". Environment from the kernel command line:
 #   ga_modules  comma-separated test modules to load after goalloc
 #   ga_params   1 to run the module-parameter checks (suite goalloc_params)
-#   ga_goalloc  comma-separated parameters for goalloc.ko
+#   ga_goalloc  comma-separated parameters for goalloc.ko (after
+#               trim_ms=0, which they may override)
 # After each test module, the heap verifier's verdict goes to ttyS1
 # between "GOALLOC-VERIFY <module>" and "GOALLOC-VERIFY-END"; a module
 # that does not load or unload is reported as "GOALLOC-ERROR ...".
@@ -169,8 +170,11 @@ verify() {	# after-what
 
 ga_modules=$(echo "$ga_modules" | tr , ' ')
 if [ -n "$ga_modules" ]; then
+	# The trim work off (trim_ms=0): a drain it starts would take spans
+	# off the CPUs in the middle of a test that counts on them. The trim
+	# tests and the torture turn it on themselves.
 	# shellcheck disable=SC2046
-	insmod $mod/goalloc.ko $(echo "$ga_goalloc" | tr , ' ') ||
+	insmod $mod/goalloc.ko trim_ms=0 $(echo "$ga_goalloc" | tr , ' ') ||
 		echo "GOALLOC-ERROR insmod goalloc failed" >&3
 	verify load
 	for m in $ga_modules; do
