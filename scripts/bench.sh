@@ -20,6 +20,11 @@
 #   scripts/bench.sh --quick         a short run (few sizes, few operations,
 #                                    both clocks) into .out/bench-quick/:
 #                                    make check's test that it works
+#   scripts/bench.sh --only LABEL [--scenarios LIST]
+#                                    one boot of the table below (and only
+#                                    those scenarios), full length, into
+#                                    .out/bench-only/: before/after numbers
+#                                    while working on one scenario
 #
 # Writes results.csv (scenario,size,allocator,clock,init_on_alloc,value,
 # unit), summary.md and the plots (scripts/bench-report.py, gnuplot).
@@ -29,19 +34,26 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-quick=0 realworld=1
-for a in "$@"; do
-	case $a in
+quick=0 realworld=1 only= scenarios=
+usage() { echo "usage: $0 [--quick] [--no-realworld] [--only LABEL [--scenarios LIST]]" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case $1 in
 	--quick) quick=1 realworld=0 ;;
 	--no-realworld) realworld=0 ;;
-	*) echo "usage: $0 [--quick] [--no-realworld]" >&2; exit 2 ;;
+	--only) [ $# -ge 2 ] || usage; only=$2 realworld=0; shift ;;
+	--scenarios) [ $# -ge 2 ] || usage; scenarios=$2; shift ;;
+	*) usage ;;
 	esac
+	shift
 done
+[ -z "$scenarios" ] || [ -n "$only" ] || usage
 log() { echo "bench: $*" >&2; }
 die() { echo "bench: FAILED: $*" >&2; exit 1; }
 
 if [ $quick = 1 ]; then
 	dest=$top/.out/bench-quick
+elif [ -n "$only" ]; then
+	dest=$top/.out/bench-only
 else
 	dest=$top/build/bench
 fi
@@ -89,6 +101,15 @@ else
 	params="gb_quick=0 gb_ops=100000 gb_repeats=5"
 	limit=5400
 fi
+if [ -n "$only" ]; then
+	sel=()
+	for b in "${boots[@]}"; do
+		read -r label clock cpus ioa scen <<<"$b"
+		[ "$label" = "$only" ] && sel+=("$label $clock $cpus $ioa ${scenarios:-$scen}")
+	done
+	[ ${#sel[@]} = 1 ] || die "no boot $only"
+	boots=("${sel[@]}")
+fi
 
 echo "scenario,size,allocator,clock,init_on_alloc,value,unit" >"$dest/results.csv"
 for b in "${boots[@]}"; do
@@ -124,5 +145,9 @@ if [ $realworld = 1 ]; then
 		{ tail -n 30 "$work/realmod.log" >&2; die "realmod"; }
 fi
 
+if [ -n "$only" ]; then
+	log "results: $dest/results.csv"
+	exit 0
+fi
 python3 "$top/scripts/bench-report.py" "$dest"
 log "results: $dest/results.csv, $dest/summary.md and the plots in $dest"
