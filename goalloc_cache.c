@@ -288,7 +288,7 @@ static noinline void *ga_alloc_retry(struct ga_mcentral *central, gfp_t gfp)
 	bool trimmed = false;
 	void *v;
 
-	while (ga_trim_retry(gfp, &trimmed) || ga_nofail_retry(gfp, true, &tries)) {
+	while (ga_retry(gfp, true, &trimmed, &tries)) {
 		v = ga_alloc_once(central, gfp);
 		if (v)
 			return v;
@@ -482,8 +482,7 @@ static noinline void *ga_malloc_retry(struct ga_heap *h, size_t size, unsigned i
 	bool trimmed = false;
 	void *v;
 
-	while (size && ga_size_fits(h, size) &&
-	       (ga_trim_retry(gfp, &trimmed) || ga_nofail_retry(gfp, true, &tries))) {
+	while (ga_retry(gfp, size && ga_size_fits(h, size), &trimmed, &tries)) {
 		v = ga_malloc_once(h, size, spc, gfp);
 		if (v)
 			return v;
@@ -517,7 +516,7 @@ void *ga_malloc_from(struct ga_heap *h, size_t size, gfp_t gfp)
 		return NULL;
 	}
 	might_alloc(gfp);
-	if (size <= GA_MAX_SMALL_SIZE)
+	if (likely(size && size <= GA_MAX_SMALL_SIZE))
 		spc = ga_size_class(size);
 	v = ga_malloc_once(h, size, spc, gfp);
 	if (unlikely(!v)) {
@@ -673,7 +672,7 @@ again:
 	ga_mcache_leave();
 out:
 	if (unlikely(!v)) {
-		if (ga_trim_retry(gfp, &trimmed) || ga_nofail_retry(gfp, true, &tries))
+		if (ga_retry(gfp, true, &trimmed, &tries))
 			goto again;
 		ga_alloc_failed(size, gfp);
 		return NULL;
@@ -1419,26 +1418,39 @@ unsigned long ga_trim_all(void)
 EXPORT_SYMBOL_IF_KUNIT(ga_trim_all);
 
 /**
- * ga_trim_retry() - A failed allocation: give kept spans back and retry?
+ * ga_retry() - A failed allocation: should it be tried again?
  * @gfp: the caller's flags
- * @trimmed: the caller's flag, false at first: whether it did already
+ * @possible: the request can ever be met (its size fits the heap)
+ * @trimmed: the caller's, false at first: kept spans were given back
+ *	since its last wait
+ * @tries: the caller's count for ga_nofail_retry(), 0 at first
  *
  * The heap is full (at its cap, or growth failed); spans the mcentrals
  * keep empty may be what is missing. A caller that may block gives them
- * all back, once, and tries again if there were any; one that may not
+ * all back and tries again if there were any, once per wait; then
+ * __GFP_NOFAIL waits (ga_nofail_retry()). A caller that may not block
  * cannot take the locks of every list, and fails as before (the heap's
- * headroom is for those).
+ * headroom is for those); nor does one that passed a blocking gfp from
+ * an interrupt or with interrupts off, a caller bug.
  *
  * Context: Any context but NMI; preemption enabled and no lock held if
  * @gfp allows blocking.
  * Return: true if the caller should try again.
  */
-bool ga_trim_retry(gfp_t gfp, bool *trimmed)
+bool ga_retry(gfp_t gfp, bool possible, bool *trimmed, unsigned long *tries)
 {
-	if (*trimmed || !gfpflags_allow_blocking(gfp))
+	if (!possible)
 		return false;
-	*trimmed = true;
-	return ga_trim_all();
+	if (!*trimmed && gfpflags_allow_blocking(gfp) && in_task() && !irqs_disabled()) {
+		*trimmed = true;
+		if (ga_trim_all())
+			return true;
+	}
+	if (!ga_nofail_retry(gfp, true, tries))
+		return false;
+	/* Frees during the wait may have filled the lists again. */
+	*trimmed = false;
+	return true;
 }
 
 /**

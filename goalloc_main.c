@@ -878,9 +878,8 @@ again:
 	if (unlikely(got < nr)) {
 		ga_free_bulk_in(&cache->central, got, p);
 		/* All or nothing: a __GFP_NOFAIL caller waits for all of them. */
-		if (ga_trim_retry(gfp, &trimmed) ||
-		    ga_nofail_retry(gfp, nr <= cache->central.heap->max_bytes /
-				    cache->central.elemsize, &tries))
+		if (ga_retry(gfp, nr <= cache->central.heap->max_bytes / cache->central.elemsize,
+			     &trimmed, &tries))
 			goto again;
 		ga_alloc_failed(cache->object_size, gfp);
 		return 0;

@@ -12,7 +12,8 @@
  *   remote | parallel | larson     a timed scenario, both allocators
  *   mem_alloc SET ALLOC     allocate live set SET (uniform, pow2plus) from
  *                           ALLOC (slub, goalloc) and keep it
- *   mem_free                free the live set
+ *   mem_free                free the live set; both allocators give back
+ *                           what they cache (kmem_cache_shrink, a drain)
  *   churn_start | churn_stop  a kthread allocating and freeing goalloc
  *                           objects (a small live window) until stopped
  *
@@ -904,16 +905,41 @@ static size_t mem_size(const char *set, unsigned int i, u32 *seed)
 	return (8U << (i % 9)) + 1;
 }
 
+/*
+ * Both allocators give back what they keep cached, so that the next set's
+ * backing is counted whole, not partly taken from pages counted before it:
+ * every kmalloc cache of SLUB's is shrunk, goalloc drains its CPUs and its
+ * kept empty spans.
+ */
+static void mem_cool(void)
+{
+	struct goalloc_cache *any = goalloc_cache_create("bench_mem_cool", 64, 0, 0, NULL);
+	unsigned int i;
+
+	if (any) {
+		goalloc_cache_shrink(any);
+		goalloc_cache_destroy(any);
+	} else {
+		errors++;
+		out("error,memory,-,no cache to drain goalloc with\n");
+	}
+	for (i = 0; i <= KMALLOC_SHIFT_HIGH; i++)
+		if (kmalloc_caches[KMALLOC_NORMAL][i])
+			kmem_cache_shrink(kmalloc_caches[KMALLOC_NORMAL][i]);
+}
+
+/* Free the live set, if any, and cool both allocators for the next. */
 static void bench_mem_free(void)
 {
 	unsigned int i;
 
-	if (!mem_set)
-		return;
-	for (i = 0; i < BENCH_MEM_OBJS; i++)
-		any_free(mem_alloc_by, mem_set[i]);
-	kvfree(mem_set);
-	mem_set = NULL;
+	if (mem_set) {
+		for (i = 0; i < BENCH_MEM_OBJS; i++)
+			any_free(mem_alloc_by, mem_set[i]);
+		kvfree(mem_set);
+		mem_set = NULL;
+	}
+	mem_cool();
 }
 
 static int bench_mem_alloc(const char *set, const char *by)

@@ -525,7 +525,7 @@ size_t ga_live_size(const void *p);
 int ga_drain_all(void);
 void ga_trim_arm(void);
 unsigned long ga_trim_all(void);
-bool ga_trim_retry(gfp_t gfp, bool *trimmed);
+bool ga_retry(gfp_t gfp, bool possible, bool *trimmed, unsigned long *tries);
 void ga_trim_init(unsigned long period);
 void ga_trim_exit(void);
 unsigned int ga_size_class(size_t size);

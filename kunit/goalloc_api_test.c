@@ -1892,9 +1892,14 @@ static void bad_full_heap_takes_kept_spans(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, fill);
 	ga_test_headroom_of(&ga.heap, false);
 	ga_trim_all();
-	/* a1's span goes uncached, full, when a2 is allocated; a1's free empties it. */
+	/*
+	 * a1's span goes uncached, full, when this CPU allocates a2; a1's
+	 * free empties it.
+	 */
+	migrate_disable();
 	a1 = goalloc_cache_alloc(a, GFP_KERNEL);
 	a2 = goalloc_cache_alloc(a, GFP_KERNEL);
+	migrate_enable();
 	KUNIT_ASSERT_NOT_NULL(test, a1);
 	KUNIT_ASSERT_NOT_NULL(test, a2);
 	goalloc_cache_free(a, a1);

@@ -34,6 +34,8 @@ heap() {
 
 memory() {	# SET
 	for by in slub goalloc; do
+		# Both allocators' caches given back first (mem_free cools them).
+		echo mem_free >$run
 		s0=$(sunreclaim) p0=$(heap pages_inuse)
 		echo "mem_alloc $1 $by" >$run || { fail "mem_alloc $1 $by"; continue; }
 		s1=$(sunreclaim) p1=$(heap pages_inuse) m1=$(heap mapped_bytes)

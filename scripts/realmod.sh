@@ -137,16 +137,16 @@ during=$(sed -n '/^== stats while minix_ga runs/,/^== /p' "$t")
 after=$(sed -n '/^== stats after rmmod minix_ga/,/^== /p' "$t")
 row=$(awk '$1 == "cache:minix_inode_cache"' <<<"$during")
 [ -n "$row" ] || die "no minix_inode_cache row while minix_ga runs"
-[ "$(awk '{ print $8 }' <<<"$row")" -gt 0 ] || die "minix_inode_cache holds no inode"
+[ "$(awk '{ print $9 }' <<<"$row")" -gt 0 ] || die "minix_inode_cache holds no inode"
 awk '$1 == "minix_inode_cache" && $2 == "direct" { ok = 1 } END { exit !ok }' <<<"$during" ||
 	die "minix_inode_cache is not on the direct map"
 log "while minix_ga runs:"
-awk 'NF == 13 && ($1 ~ /^cache:/ || ($1 ~ /^[0-9]+$/ && $8 > 0)) || $1 == "class"' \
+awk 'NF == 14 && ($1 ~ /^cache:/ || ($1 ~ /^[0-9]+$/ && $9 > 0)) || $1 == "class"' \
 	<<<"$during" >&2
 grep -E "^(frees_to_goalloc|frees_to_kernel|slab_account_dropped|kfree_rcu_queued) " \
 	<<<"$during" >&2
 ! awk '$1 ~ /^cache:/' <<<"$after" | grep . >&2 || die "a cache is left after rmmod minix_ga"
-! awk 'NF == 13 && $1 ~ /^[0-9]+$/ && $8 != 0' <<<"$after" | grep . >&2 ||
+! awk 'NF == 14 && $1 ~ /^[0-9]+$/ && $9 != 0' <<<"$after" | grep . >&2 ||
 	die "objects left in goalloc after rmmod minix_ga"
 for e in double_free invalid_free interior_free alloc_fail bad_cache nmi; do
 	[ "$(awk -v e=$e '$1 == e { print $2 }' <<<"$after")" = 0 ] || die "error counter $e is not 0"

@@ -88,10 +88,10 @@ grep -q "goalloc_sample: freed [0-9]* records, all intact" "$out/demo.txt" ||
 # class may hold only the blocks CPUs still pack into.
 awk '/after the sample is gone/ { t = 1; next }
      t && $1 == "rmmod" { exit }
-     t && $1 == "tiny" && NF == 13 { tinyblocks = $8; next }
+     t && $1 == "tiny" && NF == 14 { tinyblocks = $9; next }
      t && $1 == "blocks_cached" { cached = $2 }
      t && $1 == "objects_inuse" && $2 != 0 { print "tiny objects in use:", $2; bad = 1 }
-     t && $1 ~ /^[0-9]+$/ && NF == 13 && $8 != 0 { print "in use:", $0; bad = 1 }
+     t && $1 ~ /^[0-9]+$/ && NF == 14 && $9 != 0 { print "in use:", $0; bad = 1 }
      t && $1 ~ /^cache:/ { print "cache left:", $0; bad = 1 }
      END { if (tinyblocks > cached) { print "tiny blocks in use:", tinyblocks; bad = 1 }
 	   exit bad }' "$out/demo.txt" >&2 || die "objects left in goalloc"
