@@ -1484,49 +1484,63 @@ int ga_drain_all(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_drain_all);
 
+/* Drains of a heap that gave nothing back: at most one per this many periods. */
+#define GA_TRIM_BACKOFF_MAX	64
+
 /*
- * Could @h give regions back if the caches let go of their spans? It
- * holds grown regions, at most half its pages are in spans, and it has
- * changed size since the last drain that this asked for (@last), so an
- * idle heap whose spans pin its regions anyway is not drained again and
- * again.
+ * Should the trim work drain the CPUs' caches for @h, with @t its record
+ * of @h? Only while @h holds grown regions and at most half its pages are
+ * in spans: the caches may be what keeps those regions mapped. A drain
+ * is due at once when @h changed size since the last one; when it did not
+ * (live spans pin the regions, or the caches filled up again), after
+ * 1, 2, 4, ... up to GA_TRIM_BACKOFF_MAX periods, so an idle heap is not
+ * drained every period. *@watch is set while @h needs looking at again.
  */
-static bool ga_trim_heap_idle(struct ga_heap *h, unsigned long *last)
+static bool ga_trim_heap_due(struct ga_heap *h, struct ga_trim_heap *t, bool *watch)
 {
 	unsigned long mapped, free_pages, largest;
 	struct ga_heap_stats st;
 
 	ga_heap_read_stats(h, &st, &mapped, &free_pages, &largest);
-	if (mapped <= h->arena_bytes || mapped == *last ||
-	    st.pages_inuse > (mapped >> GA_PAGE_SHIFT) / 2)
+	if (mapped <= h->arena_bytes || st.pages_inuse > (mapped >> GA_PAGE_SHIFT) / 2) {
+		*t = (struct ga_trim_heap){};
 		return false;
-	*last = mapped;
+	}
+	*watch = true;
+	if (mapped != t->mapped) {
+		t->mapped = mapped;
+		t->backoff = 0;
+	} else if (t->skip) {
+		t->skip--;
+		return false;
+	}
+	t->backoff = clamp(2 * t->backoff, 1U, GA_TRIM_BACKOFF_MAX);
+	t->skip = t->backoff - 1;
 	return true;
 }
 
 /*
- * Every trim period (the trim_ms parameter; tests change it) while some mcentral
- * keeps empty spans: the empty lists nothing was taken from since the
- * last run go back to the heap.
- * And when a heap holds grown regions that are mostly free, every CPU's
+ * Every trim period (the trim_ms parameter; tests change it) while some
+ * mcentral keeps empty spans or a heap holds grown regions it may give
+ * back: the empty lists nothing was taken from since the last run go
+ * back to the heap. And when such a heap is mostly free, every CPU's
  * cached spans go back too (a drain, as Go's mcaches are flushed at every
- * GC cycle), so that a few spans cached per CPU do not keep those
- * regions mapped; the heap's reclaim work then returns the regions left
- * free.
+ * GC cycle), so that a few spans cached per CPU do not keep its regions
+ * mapped; the heap's reclaim work then returns the regions left free.
  */
 static void ga_trim_work(struct work_struct *work)
 {
-	bool kept = false;
+	bool kept = false, watch = false;
 
 	ga_trim_centrals(false, &kept);
-	/* Both heaps are looked at: each records its size. */
-	if (ga_trim_heap_idle(&ga.heap, &ga.trim_mapped[0]) |
-	    ga_trim_heap_idle(&ga.dheap, &ga.trim_mapped[1])) {
+	/* Both heaps are looked at: each keeps its record. */
+	if (ga_trim_heap_due(&ga.heap, &ga.trim_heap[0], &watch) |
+	    ga_trim_heap_due(&ga.dheap, &ga.trim_heap[1], &watch)) {
 		atomic_long_inc(&ga.trim_drains);
 		if (!ga_drain_all())
 			kept = false;
 	}
-	if (kept)
+	if (kept || watch)
 		ga_trim_arm();
 }
 

@@ -574,6 +574,13 @@ struct ga_redirect_stats {
 	atomic_long_t account_dropped;	/* caches created without SLAB_ACCOUNT */
 };
 
+/* The trim work's record of a heap: see ga_trim_heap_due(). */
+struct ga_trim_heap {
+	unsigned long mapped;		/* its size at the last drain */
+	unsigned int backoff;		/* periods between drains now */
+	unsigned int skip;		/* periods still to skip */
+};
+
 struct goalloc {
 	struct ga_heap heap;		/* the vmalloc backing */
 	struct ga_heap dheap;		/* the direct-map backing */
@@ -585,7 +592,7 @@ struct goalloc {
 	struct list_head zombies;	/* destroyed with live objects */
 	struct delayed_work trim_work;	/* empty spans and idle caches back */
 	unsigned long trim_period;	/* jiffies between its runs (trim_ms); 0: off */
-	unsigned long trim_mapped[2];	/* each heap's size at its last idle drain */
+	struct ga_trim_heap trim_heap[2];	/* the trim work's record of each heap */
 	atomic_long_t trim_drains;	/* drains the trim work did */
 	struct ga_errors errors;
 	struct ga_redirect_stats redirect;

@@ -764,9 +764,8 @@ static void object_trim_work(struct kunit *test)
 	drains0 = atomic_long_read(&ga.trim_drains);
 	empty_whole_spans(test, c, objs, n);
 	KUNIT_EXPECT_EQ(test, empty_spans(m), 2UL);
-	/* Whatever size the heaps had at earlier drains. */
-	ga.trim_mapped[0] = 0;
-	ga.trim_mapped[1] = 0;
+	/* Whatever the trim work recorded of the heaps before. */
+	memset(ga.trim_heap, 0, sizeof(ga.trim_heap));
 	trim_set(1);
 	deadline = jiffies + 10 * HZ;
 	while ((empty_spans(m) || atomic_long_read(&ga.trim_drains) == drains0) &&
