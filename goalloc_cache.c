@@ -1491,10 +1491,11 @@ EXPORT_SYMBOL_IF_KUNIT(ga_drain_all);
  * Should the trim work drain the CPUs' caches for @h, with @t its record
  * of @h? Only while @h holds grown regions and at most half its pages are
  * in spans: the caches may be what keeps those regions mapped. A drain
- * is due at once when @h changed size since the last one; when it did not
- * (live spans pin the regions, or the caches filled up again), after
- * 1, 2, 4, ... up to GA_TRIM_BACKOFF_MAX periods, so an idle heap is not
- * drained every period. *@watch is set while @h needs looking at again.
+ * is due at once when @h changed size since the last one, or half of the
+ * pages then in spans were freed since; else (live spans pin the
+ * regions, or the caches filled up again) after 1, 2, 4, ... up to
+ * GA_TRIM_BACKOFF_MAX periods, so an idle heap is not drained every
+ * period. *@watch is set while @h needs looking at again.
  */
 static bool ga_trim_heap_due(struct ga_heap *h, struct ga_trim_heap *t, bool *watch)
 {
@@ -1507,13 +1508,14 @@ static bool ga_trim_heap_due(struct ga_heap *h, struct ga_trim_heap *t, bool *wa
 		return false;
 	}
 	*watch = true;
-	if (mapped != t->mapped) {
-		t->mapped = mapped;
+	if (mapped != t->mapped || st.pages_inuse < t->inuse / 2) {
 		t->backoff = 0;
 	} else if (t->skip) {
 		t->skip--;
 		return false;
 	}
+	t->mapped = mapped;
+	t->inuse = st.pages_inuse;
 	t->backoff = clamp(2 * t->backoff, 1U, GA_TRIM_BACKOFF_MAX);
 	t->skip = t->backoff - 1;
 	return true;
@@ -1526,7 +1528,7 @@ static bool ga_trim_heap_due(struct ga_heap *h, struct ga_trim_heap *t, bool *wa
  * back to the heap. And when such a heap is mostly free, every CPU's
  * cached spans go back too (a drain, as Go's mcaches are flushed at every
  * GC cycle), so that a few spans cached per CPU do not keep its regions
- * mapped; the heap's reclaim work then returns the regions left free.
+ * mapped, and the regions left free go back at once.
  */
 static void ga_trim_work(struct work_struct *work)
 {
@@ -1537,8 +1539,11 @@ static void ga_trim_work(struct work_struct *work)
 	if (ga_trim_heap_due(&ga.heap, &ga.trim_heap[0], &watch) |
 	    ga_trim_heap_due(&ga.dheap, &ga.trim_heap[1], &watch)) {
 		atomic_long_inc(&ga.trim_drains);
-		if (!ga_drain_all())
+		if (!ga_drain_all()) {
 			kept = false;
+			ga_heap_return_free(&ga.heap);
+			ga_heap_return_free(&ga.dheap);
+		}
 	}
 	if (kept || watch)
 		ga_trim_arm();

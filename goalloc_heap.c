@@ -1325,6 +1325,23 @@ unsigned long ga_heap_reclaim(struct ga_heap *h)
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_heap_reclaim);
 
+/**
+ * ga_heap_return_free() - Give wholly free regions back now, keeping the headroom.
+ * @h: the heap
+ *
+ * As the delayed reclaim work does, without its delay: for the trim work
+ * (goalloc_cache.c), right after it drained the CPUs' caches of a heap
+ * that was mostly free, since every span the drain unmapped would push
+ * the delayed work back again.
+ *
+ * Context: Process context; sleeps.
+ * Return: the number of chunks returned.
+ */
+unsigned long ga_heap_return_free(struct ga_heap *h)
+{
+	return __ga_heap_reclaim(h, true);
+}
+
 static void ga_heap_reclaim_work(struct work_struct *work)
 {
 	__ga_heap_reclaim(container_of(to_delayed_work(work), struct ga_heap, reclaim_work), true);

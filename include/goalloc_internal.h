@@ -318,6 +318,7 @@ int ga_heap_init_backing(struct ga_heap *h, enum ga_backing backing,
 void ga_heap_destroy(struct ga_heap *h);
 void ga_heap_forget_objects(struct ga_heap *h);
 void ga_heap_headroom(struct ga_heap *h, unsigned long *low, unsigned long *high);
+unsigned long ga_heap_return_free(struct ga_heap *h);
 struct ga_span *ga_heap_alloc_span(struct ga_heap *h, unsigned long npages, u8 state,
 				   u8 spanclass, gfp_t gfp);
 struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npages,
@@ -577,6 +578,7 @@ struct ga_redirect_stats {
 /* The trim work's record of a heap: see ga_trim_heap_due(). */
 struct ga_trim_heap {
 	unsigned long mapped;		/* its size at the last drain */
+	unsigned long inuse;		/* its pages in spans then */
 	unsigned int backoff;		/* periods between drains now */
 	unsigned int skip;		/* periods still to skip */
 };
