@@ -236,6 +236,16 @@ struct ga_psum ga_pallocbits_summarize(const struct ga_pallocbits *b)
 			run += 64;
 			continue;
 		}
+		if (x == ~0ULL) {
+			/* All in use, as most words of a busy chunk are. */
+			if (prefix) {
+				s.start = run;
+				prefix = false;
+			}
+			s.max = max(s.max, run);
+			run = 0;
+			continue;
+		}
 		lo = __ffs64(x);
 		run += lo;
 		if (prefix) {
@@ -340,21 +350,40 @@ static struct ga_psum ga_psum_merge(const struct ga_psum *c, u32 size)
 	return s;
 }
 
-/* Recompute the summaries above chunks @c0 .. @c1. */
+/* Store @s at @to; false if it was there already. */
+static bool ga_psum_set(struct ga_psum *to, struct ga_psum s)
+{
+	if (to->start == s.start && to->max == s.max && to->end == s.end)
+		return false;
+	*to = s;
+	return true;
+}
+
+/*
+ * Recompute the summaries above chunks @c0 .. @c1. An entry is a function
+ * of its children only, so the walk up stops at the first level where no
+ * entry changed: a run taken from a chunk that keeps a longer one, or
+ * under a parent whose longest run lies elsewhere, updates one or two
+ * levels, not all of them.
+ */
 static void ga_pa_update(struct ga_pagealloc *pa, unsigned long c0, unsigned long c1)
 {
 	unsigned int leaf = pa->nlevels - 1, l;
+	bool changed = false;
 	unsigned long c;
 
 	for (c = c0; c <= c1; c++)
-		pa->sum[leaf][c] = ga_pallocbits_summarize(&pa->chunks[c]);
-	for (l = leaf; l > 0; l--) {
+		changed |= ga_psum_set(&pa->sum[leaf][c],
+				       ga_pallocbits_summarize(&pa->chunks[c]));
+	for (l = leaf; l > 0 && changed; l--) {
 		u32 size = BIT(ga_pa_level_shift(pa, l));
 
+		changed = false;
 		c0 >>= GA_PA_FANOUT_SHIFT;
 		c1 >>= GA_PA_FANOUT_SHIFT;
 		for (c = c0; c <= c1; c++)
-			pa->sum[l - 1][c] = ga_psum_merge(&pa->sum[l][c * GA_PA_FANOUT], size);
+			changed |= ga_psum_set(&pa->sum[l - 1][c],
+					       ga_psum_merge(&pa->sum[l][c * GA_PA_FANOUT], size));
 	}
 }
 
@@ -450,16 +479,20 @@ static unsigned long ga_pa_find(struct ga_pagealloc *pa, unsigned long npages)
 }
 
 /**
- * ga_pagealloc_alloc() - Allocate a run of pages, address-ordered first fit.
+ * ga_pagealloc_find() - Where ga_pagealloc_alloc() would take a run.
  * @pa: the page allocator
  * @npages: run length
  *
+ * Nothing is allocated: the caller may take all of the run, or a part of
+ * it, with ga_pagealloc_take() under the same hold of the lock.
+ *
  * Context: @pa->lock held.
- * Return: the first page of the run, or %GA_NO_PAGE.
+ * Return: the first page of the lowest free run of @npages, or
+ * %GA_NO_PAGE.
  */
-unsigned long ga_pagealloc_alloc(struct ga_pagealloc *pa, unsigned long npages)
+static unsigned long ga_pagealloc_find(struct ga_pagealloc *pa, unsigned long npages)
 {
-	unsigned long page = GA_NO_PAGE, c = pa->search / GA_CHUNK_PAGES;
+	unsigned long c = pa->search / GA_CHUNK_PAGES;
 
 	lockdep_assert_held(pa->lock);
 	if (!npages || npages > pa->free_pages)
@@ -472,17 +505,45 @@ unsigned long ga_pagealloc_alloc(struct ga_pagealloc *pa, unsigned long npages)
 						    pa->search % GA_CHUNK_PAGES);
 
 		if (i != ~0U)
-			page = c * GA_CHUNK_PAGES + i;
+			return c * GA_CHUNK_PAGES + i;
 	}
-	if (page == GA_NO_PAGE)
-		page = ga_pa_find(pa, npages);
-	if (page == GA_NO_PAGE)
-		return GA_NO_PAGE;
+	return ga_pa_find(pa, npages);
+}
 
+/**
+ * ga_pagealloc_take() - Allocate a run that is free.
+ * @pa: the page allocator
+ * @page: first page, from ga_pagealloc_find() (or inside its run)
+ * @npages: run length
+ *
+ * Context: @pa->lock held.
+ * Return: nothing.
+ */
+static void ga_pagealloc_take(struct ga_pagealloc *pa, unsigned long page,
+			      unsigned long npages)
+{
+	lockdep_assert_held(pa->lock);
 	ga_pa_set_range(pa, page, npages, true);
 	pa->free_pages -= npages;
+	/* Free pages below @page, if any, keep the hint where it is. */
 	if (page == pa->search)
 		pa->search = page + npages;
+}
+
+/**
+ * ga_pagealloc_alloc() - Allocate a run of pages, address-ordered first fit.
+ * @pa: the page allocator
+ * @npages: run length
+ *
+ * Context: @pa->lock held.
+ * Return: the first page of the run, or %GA_NO_PAGE.
+ */
+unsigned long ga_pagealloc_alloc(struct ga_pagealloc *pa, unsigned long npages)
+{
+	unsigned long page = ga_pagealloc_find(pa, npages);
+
+	if (page != GA_NO_PAGE)
+		ga_pagealloc_take(pa, page, npages);
 	return page;
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_alloc);
@@ -1575,7 +1636,8 @@ EXPORT_SYMBOL_IF_KUNIT(ga_heap_alloc_span);
 
 /*
  * First fit for @npages pages whose first page's address is a multiple of
- * @align: take npages + align/8K - 1 pages and give back the ends.
+ * @align: find a free run of npages + align/8K - 1 pages and take only
+ * its aligned part (one bitmap and summary update, not three).
  */
 static unsigned long ga_heap_take_aligned(struct ga_heap *h, unsigned long npages,
 					  unsigned long align)
@@ -1583,20 +1645,16 @@ static unsigned long ga_heap_take_aligned(struct ga_heap *h, unsigned long npage
 	unsigned long extra = ga_heap_align_extra(h, npages, align), page, base, lead;
 
 	lockdep_assert_held(&h->lock);
-	page = ga_pagealloc_alloc(&h->pages, npages + extra);
+	page = ga_pagealloc_find(&h->pages, npages + extra);
 	if (page == GA_NO_PAGE)
 		return page;
 	base = h->chunk_base[page / GA_CHUNK_PAGES] +
 	       ((page % GA_CHUNK_PAGES) << GA_PAGE_SHIFT);
 	lead = (round_up(base, align) - base) >> GA_PAGE_SHIFT;
-	if (WARN_ON_ONCE(lead > extra)) {
-		ga_pagealloc_free(&h->pages, page, npages + extra);
+	if (WARN_ON_ONCE(lead > extra))
 		return GA_NO_PAGE;
-	}
-	if (lead)
-		ga_pagealloc_free(&h->pages, page, lead);
-	if (extra - lead)
-		ga_pagealloc_free(&h->pages, page + lead + npages, extra - lead);
+	/* Only the aligned part is taken: the ends stay free. */
+	ga_pagealloc_take(&h->pages, page + lead, npages);
 	return page + lead;
 }
 

@@ -1019,6 +1019,49 @@ static void heap_merge_on_free(struct kunit *test)
 }
 
 /*
+ * An aligned span takes only its own pages: the pages before it (a
+ * misaligned start) and the rest of the searched run stay free and serve
+ * the next requests, first fit, and the counts come back after the free.
+ */
+static void heap_aligned_span_takes_its_pages(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 4 * MiB);
+	unsigned long free0 = heap_stats(h).free_pages, align, lead;
+	struct ga_span *one, *s, *a, *b;
+
+	one = span_alloc(h, 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, one);
+	for (align = 2 * GA_PAGE_SIZE; align <= 16 * GA_PAGE_SIZE; align *= 2) {
+		s = ga_heap_alloc_span_aligned(h, 3, align, GA_SPAN_LARGE, 0, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s);
+		KUNIT_EXPECT_EQ(test, s->base % align, 0UL);
+		KUNIT_EXPECT_EQ(test, s->npages, 3UL);
+		KUNIT_EXPECT_EQ(test, heap_stats(h).free_pages, free0 - 1 - 3);
+		/* The pages from the 1-page span up to the aligned one are free. */
+		lead = (s->base - one->base) / GA_PAGE_SIZE - 1;
+		KUNIT_EXPECT_LT(test, lead, align / GA_PAGE_SIZE);
+		if (lead) {
+			a = span_alloc(h, lead, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, a);
+			KUNIT_EXPECT_EQ(test, a->base, one->base + GA_PAGE_SIZE);
+			ga_heap_free_span(h, a);
+		}
+		/* And so is the page right after it. */
+		b = ga_heap_alloc_span(h, 1, GA_SPAN_INUSE, 0, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, b);
+		KUNIT_EXPECT_EQ(test, b->base, lead ? one->base + GA_PAGE_SIZE :
+						      s->base + 3 * GA_PAGE_SIZE);
+		ga_heap_free_span(h, b);
+		ga_heap_free_span(h, s);
+		KUNIT_EXPECT_EQ(test, heap_stats(h).free_pages, free0 - 1);
+		KUNIT_EXPECT_EQ(test, heap_stats(h).largest, free0 - 1);
+	}
+	ga_heap_free_span(h, one);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).free_pages, free0);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).st.spans_inuse, 0UL);
+}
+
+/*
  * Wholly free regions go back to vmalloc (but the initial arena), and
  * their chunk numbers serve the next growth. Directly, then through the
  * delayed work a free schedules.
@@ -1702,6 +1745,7 @@ static struct kunit_case heap_cases[] = {
 	KUNIT_CASE(heap_atomic_does_not_grow),
 	KUNIT_CASE(heap_large_growth),
 	KUNIT_CASE(heap_merge_on_free),
+	KUNIT_CASE(heap_aligned_span_takes_its_pages),
 	KUNIT_CASE(heap_reclaim_regions),
 	KUNIT_CASE(heap_cap_returns_free_regions),
 	KUNIT_CASE(heap_grow_keeps_new_region),
