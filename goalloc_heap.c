@@ -15,7 +15,9 @@
  * 4 MiB chunk plus a tree of (start, max, end) free-run summaries with
  * fan-out 8, searched address-ordered first fit, so a request for n pages
  * touches only the summaries on one path and one chunk's bitmap. Freed
- * runs merge because the bitmap has no span boundaries in it.
+ * runs merge because the bitmap has no span boundaries in it. Spans
+ * shorter than 16 pages are cut from a per-CPU page cache, as Go's per-P
+ * pageCache: the free pages of one 64-page block, taken at once.
  *
  * The page allocator numbers pages, not addresses: chunk c holds heap
  * pages c * 512 .. c * 512 + 511, and the heap records where each chunk's
@@ -43,7 +45,10 @@
  *   so a lookup that races with a free returns a span that is dead or
  *   reused, never freed memory. Callers validate under their own locks.
  * - Span allocation and free take heap->lock with interrupts disabled and
- *   may run in any context, hardirq included.
+ *   may run in any context, hardirq included. The per-CPU page caches are
+ *   read and written only under heap->lock too (a CPU's own with
+ *   interrupts off, any CPU's by ga_heap_flush_pcaches() and the
+ *   verifier).
  * - Growth calls vmalloc and may sleep: ga_heap_alloc_span() grows the
  *   heap only when its gfp allows blocking and it does not come from
  *   memory reclaim (PF_MEMALLOC); others get NULL when the heap is full.
@@ -547,6 +552,42 @@ unsigned long ga_pagealloc_alloc(struct ga_pagealloc *pa, unsigned long npages)
 	return page;
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_alloc);
+
+/*
+ * Take every free page of the 64-page block (one bitmap word) holding
+ * @page, which must be free, for a CPU's page cache. Returns the pages
+ * taken as bits of the block.
+ */
+static u64 ga_pagealloc_take_block(struct ga_pagealloc *pa, unsigned long page)
+{
+	struct ga_pallocbits *b = &pa->chunks[page / GA_CHUNK_PAGES];
+	unsigned int w = page % GA_CHUNK_PAGES / 64;
+	u64 bits = ~b->w[w];
+
+	lockdep_assert_held(pa->lock);
+	b->w[w] = ~0ULL;
+	pa->free_pages -= hweight64(bits);
+	/* Free pages below the block, if any, keep the hint where it is. */
+	if (pa->search >= round_down(page, 64) && pa->search < round_down(page, 64) + 64)
+		pa->search = round_down(page, 64) + 64;
+	ga_pa_update(pa, page / GA_CHUNK_PAGES, page / GA_CHUNK_PAGES);
+	return bits;
+}
+
+/* Give back pages @bits of the 64-page block at @base (a page cache's). */
+static void ga_pagealloc_give_block(struct ga_pagealloc *pa, unsigned long base, u64 bits)
+{
+	struct ga_pallocbits *b = &pa->chunks[base / GA_CHUNK_PAGES];
+	unsigned int w = base % GA_CHUNK_PAGES / 64;
+
+	lockdep_assert_held(pa->lock);
+	if (WARN_ON_ONCE(base % 64 || (b->w[w] & bits) != bits))
+		return;
+	b->w[w] &= ~bits;
+	pa->free_pages += hweight64(bits);
+	pa->search = min(pa->search, base + __ffs64(bits));
+	ga_pa_update(pa, base / GA_CHUNK_PAGES, base / GA_CHUNK_PAGES);
+}
 
 /**
  * ga_pagealloc_free() - Free a run of pages.
@@ -1257,7 +1298,8 @@ static bool ga_headroom_short(struct ga_heap *h, unsigned long npages)
 	ga_headroom_roll(h);
 	h->window_pages += npages;
 	ga_headroom_marks(h, &low, &high);
-	return h->pages.free_pages < low && ga_headroom_room(h) >= h->grow_bytes;
+	return h->pages.free_pages + h->pcache_pages < low &&
+	       ga_headroom_room(h) >= h->grow_bytes;
 }
 
 /*
@@ -1290,7 +1332,8 @@ static void ga_heap_grow_work(struct work_struct *work)
 	for (i = 0; i < GA_HEADROOM_STEPS; i++) {
 		spin_lock_irqsave(&h->lock, flags);
 		__ga_heap_headroom(h, &low, &high);
-		want = h->pages.free_pages < high && ga_headroom_room(h) >= h->grow_bytes;
+		want = h->pages.free_pages + h->pcache_pages < high &&
+		       ga_headroom_room(h) >= h->grow_bytes;
 		spin_unlock_irqrestore(&h->lock, flags);
 		/*
 		 * One heapArena per step: a blocking request for a long run
@@ -1321,6 +1364,7 @@ static bool __ga_heap_reclaim_keep(struct ga_heap *h, unsigned long keep, struct
 	bool kept = false;
 
 	lockdep_assert_held(&h->lock);
+	ga_heap_flush_pcaches(h);
 	list_for_each_entry_safe(r, next, &h->regions, node) {
 		if (r->initial || !ga_region_free(h, r))
 			continue;
@@ -1430,18 +1474,105 @@ static unsigned long ga_heap_align_extra(struct ga_heap *h, unsigned long npages
 	return extra;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Page cache: Go's per-P pageCache, per CPU                              */
+
+/* Give back @pc's pages; a region they leave wholly free goes back later. */
+static void ga_pcache_flush(struct ga_heap *h, struct ga_pcache *pc)
+{
+	struct ga_region *r;
+
+	lockdep_assert_held(&h->lock);
+	if (!pc->free)
+		return;
+	ga_pagealloc_give_block(&h->pages, pc->base, pc->free);
+	h->pcache_pages -= hweight64(pc->free);
+	pc->free = 0;
+	r = h->chunk_region[pc->base / GA_CHUNK_PAGES];
+	if (r && !r->initial && ga_region_free(h, r))
+		mod_delayed_work(system_wq, &h->reclaim_work, h->reclaim_delay);
+}
+
+/**
+ * ga_heap_flush_pcaches() - Give back every CPU's cached pages.
+ * @h: the heap
+ *
+ * Before anything that needs the page allocator to see every free page:
+ * a request that found no run, the return of free regions, exact
+ * statistics, the verifier.
+ *
+ * Context: @h->lock held.
+ * Return: nothing.
+ */
+void ga_heap_flush_pcaches(struct ga_heap *h)
+{
+	int cpu;
+
+	lockdep_assert_held(&h->lock);
+	if (!h->pcache_pages)
+		return;
+	for_each_possible_cpu(cpu)
+		ga_pcache_flush(h, per_cpu_ptr(h->pcache, cpu));
+}
+
+/*
+ * @npages from this CPU's page cache, refilled with the free pages of the
+ * 64-page block where the page allocator finds them; GA_NO_PAGE when the
+ * run it finds crosses a block (the caller takes it directly) or none is
+ * free.
+ */
+static unsigned long ga_pcache_alloc(struct ga_heap *h, unsigned long npages)
+{
+	struct ga_pcache *pc = this_cpu_ptr(h->pcache);
+	unsigned long page;
+	unsigned int i;
+
+	lockdep_assert_held(&h->lock);
+	i = pc->free ? ga_find_run64(pc->free, npages) : 64;
+	if (i == 64) {
+		page = ga_pagealloc_find(&h->pages, npages);
+		if (page == GA_NO_PAGE || page / 64 != (page + npages - 1) / 64)
+			return GA_NO_PAGE;
+		ga_pcache_flush(h, pc);
+		pc->base = round_down(page, 64);
+		pc->free = ga_pagealloc_take_block(&h->pages, page);
+		h->pcache_pages += hweight64(pc->free);
+		i = ga_find_run64(pc->free, npages);
+		if (WARN_ON_ONCE(i == 64))
+			return GA_NO_PAGE;
+	}
+	pc->free &= ~ga_word_mask(i, npages);
+	h->pcache_pages -= npages;
+	return pc->base + i;
+}
+
 /* Satisfy @req from the free pages, with the heap lock held. */
 static bool ga_heap_try(struct ga_heap *h, const struct ga_grow_req *req, unsigned long need)
 {
-	unsigned long page;
+	unsigned long page = GA_NO_PAGE;
 
 	lockdep_assert_held(&h->lock);
-	if (!req->span)
+	if (!req->span) {
+		if (ga_pagealloc_largest_free(&h->pages) < need)
+			ga_heap_flush_pcaches(h);
 		return ga_pagealloc_largest_free(&h->pages) >= need;
-	if (req->align)
-		page = ga_heap_take_aligned(h, req->npages, req->align);
-	else
-		page = ga_pagealloc_alloc(&h->pages, req->npages);
+	}
+	if (!req->align && req->npages < GA_PCACHE_MAX_RUN)
+		page = ga_pcache_alloc(h, req->npages);
+	if (page == GA_NO_PAGE) {
+		if (req->align)
+			page = ga_heap_take_aligned(h, req->npages, req->align);
+		else
+			page = ga_pagealloc_alloc(&h->pages, req->npages);
+	}
+	if (page == GA_NO_PAGE && h->pcache_pages) {
+		/* Pages the CPUs keep are as free as any: never fail for them. */
+		ga_heap_flush_pcaches(h);
+		if (req->align)
+			page = ga_heap_take_aligned(h, req->npages, req->align);
+		else
+			page = ga_pagealloc_alloc(&h->pages, req->npages);
+	}
 	if (page == GA_NO_PAGE)
 		return false;
 	ga_span_init_locked(h, req->span, page, req->npages, req->state, req->spanclass);
@@ -1466,6 +1597,7 @@ static void ga_heap_make_room(struct ga_heap *h, unsigned long bytes, struct lis
 	struct ga_region *r, *next;
 
 	lockdep_assert_held(&h->lock);
+	ga_heap_flush_pcaches(h);
 	list_for_each_entry(r, &h->regions, node)
 		if (!r->initial && ga_region_free(h, r))
 			freeable += r->bytes;
@@ -1864,6 +1996,7 @@ void ga_heap_read_stats(struct ga_heap *h, struct ga_heap_stats *st,
 	unsigned long flags;
 
 	spin_lock_irqsave(&h->lock, flags);
+	ga_heap_flush_pcaches(h);
 	*st = h->stats;
 	*mapped = h->mapped_bytes;
 	*free_pages = h->pages.free_pages;
@@ -1935,6 +2068,9 @@ int ga_heap_init_backing(struct ga_heap *h, enum ga_backing backing,
 	if (ret)
 		return ret;
 	ret = -ENOMEM;
+	h->pcache = alloc_percpu(struct ga_pcache);
+	if (!h->pcache)
+		goto free_chunk_base;
 	h->chunk_base = kvcalloc(h->pages.maxchunks, sizeof(*h->chunk_base), GA_META_GFP);
 	kmemleak_no_scan(h->chunk_base);
 	h->chunk_region = kvcalloc(h->pages.maxchunks, sizeof(*h->chunk_region), GA_META_GFP);
@@ -1976,6 +2112,7 @@ free_chunk_base:
 	bitmap_free(h->chunk_used);
 	kvfree(h->chunk_region);
 	kvfree(h->chunk_base);
+	free_percpu(h->pcache);
 	ga_pagealloc_destroy(&h->pages);
 	return ret;
 }
@@ -2018,6 +2155,8 @@ void ga_heap_destroy(struct ga_heap *h)
 	kvfree(h->chunk_region);
 	kvfree(h->chunk_base);
 	h->chunk_base = NULL;
+	free_percpu(h->pcache);
+	h->pcache = NULL;
 	ga_pagealloc_destroy(&h->pages);
 	ga_fixalloc_destroy(&h->spanalloc);
 	for (i = 0; i < GA_BITS_SIZES; i++)
@@ -2224,6 +2363,49 @@ static void ga_verify_one_span(struct ga_heap *h, struct ga_verify *v, struct ga
 }
 
 /* Every page of every region against the page allocator and span table. */
+/* Is heap page @page free in a CPU's page cache? */
+static bool ga_verify_pcached(struct ga_heap *h, unsigned long page)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct ga_pcache *pc = per_cpu_ptr(h->pcache, cpu);
+
+		if (pc->free && page - pc->base < 64 && (pc->free & BIT_ULL(page - pc->base)))
+			return true;
+	}
+	return false;
+}
+
+/* The page caches: whole blocks in the regions, in use in the bitmaps. */
+static void ga_verify_pcaches(struct ga_heap *h, struct ga_verify *v)
+{
+	unsigned long cached = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct ga_pcache *pc = per_cpu_ptr(h->pcache, cpu);
+		struct ga_pallocbits *b;
+
+		if (!pc->free)
+			continue;
+		cached += hweight64(pc->free);
+		if (pc->base % 64 || pc->base / GA_CHUNK_PAGES >= h->pages.maxchunks ||
+		    !h->chunk_region[pc->base / GA_CHUNK_PAGES]) {
+			ga_verify_fail(v, "CPU %d: page cache at page %lu, outside the regions",
+				       cpu, pc->base);
+			continue;
+		}
+		b = &h->pages.chunks[pc->base / GA_CHUNK_PAGES];
+		if ((b->w[pc->base % GA_CHUNK_PAGES / 64] & pc->free) != pc->free)
+			ga_verify_fail(v, "CPU %d: page cache at page %lu holds free pages",
+				       cpu, pc->base);
+	}
+	if (cached != h->pcache_pages)
+		ga_verify_fail(v, "page caches hold %lu pages, counted %lu", cached,
+			       h->pcache_pages);
+}
+
 static void ga_verify_span_table(struct ga_heap *h, struct ga_verify *v)
 {
 	struct ga_region *r;
@@ -2238,10 +2420,13 @@ static void ga_verify_span_table(struct ga_heap *h, struct ga_verify *v)
 			bool inuse = ga_pallocbits_popcount(b, page % GA_CHUNK_PAGES, 1);
 
 			if (!s) {
-				if (inuse)
+				if (inuse && !ga_verify_pcached(h, page))
 					ga_verify_fail(v, "page %lu: in use, in no span", page);
 				continue;
 			}
+			if (ga_verify_pcached(h, page))
+				ga_verify_fail(v, "page %lu: in span %lu and in a page cache",
+					       page, s->page);
 			if (!inuse || addr < s->base || addr - s->base >= ga_span_bytes(s) ||
 			    s->page + ((addr - s->base) >> GA_PAGE_SHIFT) != page ||
 			    s->base + ga_span_bytes(s) > r->base + r->bytes) {
@@ -2295,6 +2480,7 @@ void ga_heap_verify(struct ga_heap *h, struct ga_verify *v)
 	spin_lock(&h->lock);
 	ga_verify_regions(h, v);
 	ga_verify_pagealloc(h, v);
+	ga_verify_pcaches(h, v);
 	ga_verify_span_table(h, v);
 	/* This heap's part of the tallies, which span both backings. */
 	spans = v->spans - spans;

@@ -257,10 +257,24 @@ enum ga_backing {
 	GA_BACKING_DIRECT,	/* one 4 MiB page-allocator block per region */
 };
 
+/*
+ * Go's pageCache: free pages of one 64-page block (one bitmap word) that a
+ * CPU took from the page allocator at once, for spans shorter than
+ * GA_PCACHE_MAX_RUN pages. Under heap->lock.
+ */
+struct ga_pcache {
+	unsigned long base;		/* first page of the block */
+	u64 free;			/* its pages this cache holds free */
+};
+
+#define GA_PCACHE_MAX_RUN	16	/* Go's pageCachePages / 4 */
+
 struct ga_heap {
 	spinlock_t lock;		/* Go's mheap_.lock; irq-safe */
 	enum ga_backing backing;
 	struct ga_pagealloc pages;
+	struct ga_pcache __percpu *pcache;
+	unsigned long pcache_pages;	/* free pages the CPUs' caches hold */
 	struct ga_fixalloc spanalloc;
 	struct ga_fixalloc bitsalloc[GA_BITS_SIZES];	/* Go's gcBits arenas */
 	struct ga_fixalloc tinyalloc;	/* tiny spans' per-block counts */
@@ -316,6 +330,7 @@ int ga_heap_init(struct ga_heap *h, unsigned long arena_bytes, unsigned long max
 int ga_heap_init_backing(struct ga_heap *h, enum ga_backing backing,
 			 unsigned long arena_bytes, unsigned long max_bytes);
 void ga_heap_destroy(struct ga_heap *h);
+void ga_heap_flush_pcaches(struct ga_heap *h);
 void ga_heap_forget_objects(struct ga_heap *h);
 void ga_heap_headroom(struct ga_heap *h, unsigned long *low, unsigned long *high);
 unsigned long ga_heap_return_free(struct ga_heap *h);

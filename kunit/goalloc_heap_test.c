@@ -1031,6 +1031,8 @@ static void heap_aligned_span_takes_its_pages(struct kunit *test)
 
 	one = span_alloc(h, 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, one);
+	/* Reading the statistics gives back the CPUs' page caches: first fit. */
+	heap_stats(h);
 	for (align = 2 * GA_PAGE_SIZE; align <= 16 * GA_PAGE_SIZE; align *= 2) {
 		s = ga_heap_alloc_span_aligned(h, 3, align, GA_SPAN_LARGE, 0, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, s);
@@ -1045,6 +1047,7 @@ static void heap_aligned_span_takes_its_pages(struct kunit *test)
 			KUNIT_ASSERT_NOT_NULL(test, a);
 			KUNIT_EXPECT_EQ(test, a->base, one->base + GA_PAGE_SIZE);
 			ga_heap_free_span(h, a);
+			heap_stats(h);
 		}
 		/* And so is the page right after it. */
 		b = ga_heap_alloc_span(h, 1, GA_SPAN_INUSE, 0, GFP_KERNEL);
@@ -1059,6 +1062,69 @@ static void heap_aligned_span_takes_its_pages(struct kunit *test)
 	ga_heap_free_span(h, one);
 	KUNIT_EXPECT_EQ(test, heap_stats(h).free_pages, free0);
 	KUNIT_EXPECT_EQ(test, heap_stats(h).st.spans_inuse, 0UL);
+}
+
+struct pcache_take {
+	struct ga_heap *h;
+	struct ga_span *s;
+};
+
+static long pcache_take_one(void *arg)
+{
+	struct pcache_take *t = arg;
+
+	t->s = ga_heap_alloc_span(t->h, 1, GA_SPAN_INUSE, 0, GFP_KERNEL);
+	return 0;
+}
+
+/*
+ * Short spans come from the CPU's page cache: a 64-page block taken from
+ * the page allocator at once, handed out first fit. Pages another CPU
+ * keeps cached are still every page of the heap: a full heap gives them
+ * back rather than fail, and every page serves a span. Reading the
+ * statistics gives the caches back, so they count exactly.
+ */
+static void heap_pcache_takes_blocks(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 4 * MiB);
+	struct pcache_take t = { .h = h };
+	struct ga_span **s;
+	unsigned long n = 0, i;
+	int other;
+
+	s = kunit_kcalloc(test, GA_CHUNK_PAGES, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	migrate_enable();
+	if (other >= nr_cpu_ids)
+		kunit_skip(test, "needs two CPUs");
+	/* The other CPU's cache takes the first block: 63 pages stay in it. */
+	KUNIT_ASSERT_EQ(test, work_on_cpu(other, pcache_take_one, &t), 0L);
+	KUNIT_ASSERT_NOT_NULL(test, t.s);
+	KUNIT_EXPECT_EQ(test, h->pcache_pages, 63UL);
+
+	migrate_disable();
+	for (n = 0; n < GA_CHUNK_PAGES; n++) {
+		s[n] = ga_heap_alloc_span(h, 1, GA_SPAN_INUSE, 0, GFP_KERNEL);
+		if (!s[n])
+			break;
+		/* Within a block, each page right after the one before. */
+		if (n && s[n]->page / 64 == s[n - 1]->page / 64 &&
+		    s[n]->page != s[n - 1]->page + 1)
+			KUNIT_FAIL(test, "span %lu at page %lu after %lu", n, s[n]->page,
+				   s[n - 1]->page);
+	}
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, n, GA_CHUNK_PAGES - 1);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).free_pages, 0UL);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).st.spans_inuse, (unsigned long)GA_CHUNK_PAGES);
+	for (i = 0; i < n; i++)
+		ga_heap_free_span(h, s[i]);
+	ga_heap_free_span(h, t.s);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).free_pages, (unsigned long)GA_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).largest, (unsigned long)GA_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, h->pcache_pages, 0UL);
 }
 
 /*
@@ -1746,6 +1812,7 @@ static struct kunit_case heap_cases[] = {
 	KUNIT_CASE(heap_large_growth),
 	KUNIT_CASE(heap_merge_on_free),
 	KUNIT_CASE(heap_aligned_span_takes_its_pages),
+	KUNIT_CASE(heap_pcache_takes_blocks),
 	KUNIT_CASE(heap_reclaim_regions),
 	KUNIT_CASE(heap_cap_returns_free_regions),
 	KUNIT_CASE(heap_grow_keeps_new_region),
