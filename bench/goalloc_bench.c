@@ -16,6 +16,8 @@
  *                           what they cache (kmem_cache_shrink, a drain)
  *   churn_start | churn_stop  a kthread allocating and freeing goalloc
  *                           objects (a small live window) until stopped
+ *   nop                     @ops calls of an empty function, for a profile
+ *                           to measure what its tracer costs per call
  *
  * /sys/kernel/debug/goalloc_bench/results holds one CSV line per
  * measurement, "scenario,size,allocator,value,unit": ns per operation (an
@@ -45,6 +47,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -70,6 +73,10 @@ MODULE_PARM_DESC(batch_n, "Objects per batch pass (default 10000)");
 static bool quick;
 module_param(quick, bool, 0444);
 MODULE_PARM_DESC(quick, "A few sizes only: a check that the bench works (default off)");
+
+static unsigned int only_size;
+module_param_named(size, only_size, uint, 0444);
+MODULE_PARM_DESC(size, "pair and batch at this one size, 1 to 32768 (default 0: every class)");
 
 #define BENCH_MAX_REPEATS	15
 #define BENCH_RESULTS		(256 * 1024)
@@ -97,6 +104,17 @@ static const unsigned int class_sizes[] = {
 static const unsigned int quick_sizes[] = { 8, 256, 4096, 32768 };
 static const unsigned int cache_sizes[] = { 64, 256, 1024 };
 static const unsigned int remote_sizes[] = { 64, 512, 4096 };
+
+/* The sizes pair and batch measure: one, the quick ones, or every class. */
+static unsigned int bench_sizes(const unsigned int **sizes)
+{
+	if (only_size) {
+		*sizes = &only_size;
+		return 1;
+	}
+	*sizes = quick ? quick_sizes : class_sizes;
+	return quick ? ARRAY_SIZE(quick_sizes) : ARRAY_SIZE(class_sizes);
+}
 
 enum bench_alloc { SLUB, GOALLOC };
 static const char *const alloc_name[] = { "slub", "goalloc" };
@@ -270,8 +288,8 @@ static u64 run_pair(enum bench_alloc a, size_t size, unsigned long n)
 
 static void bench_pair(void)
 {
-	const unsigned int *sizes = quick ? quick_sizes : class_sizes;
-	unsigned int ns = quick ? ARRAY_SIZE(quick_sizes) : ARRAY_SIZE(class_sizes);
+	const unsigned int *sizes;
+	unsigned int ns = bench_sizes(&sizes);
 	u64 v[BENCH_MAX_REPEATS];
 	unsigned int i, r;
 	enum bench_alloc a;
@@ -353,8 +371,8 @@ static u64 run_batch(enum bench_alloc a, size_t size, void **v, unsigned long n)
  */
 static void bench_batch(void)
 {
-	const unsigned int *sizes = quick ? quick_sizes : class_sizes;
-	unsigned int ns = quick ? ARRAY_SIZE(quick_sizes) : ARRAY_SIZE(class_sizes);
+	const unsigned int *sizes;
+	unsigned int ns = bench_sizes(&sizes);
 	u64 cold[BENCH_MAX_REPEATS], warm[BENCH_MAX_REPEATS], t;
 	struct goalloc_cache *any;
 	unsigned int i, r, rounds;
@@ -1014,6 +1032,24 @@ static void bench_cache_bulk(void)
 	bench_cache(CACHE_BULK64);
 }
 
+/*
+ * An empty function called @ops times: what a tracer adds to each call of
+ * a function it times (scripts/bench.sh --profile subtracts it).
+ */
+static noinline void bench_nop_call(unsigned long i)
+{
+	/* Uses @i, so that the compiler keeps the function as it is. */
+	asm volatile("" : : "r" (i));
+}
+
+static void bench_nop(void)
+{
+	unsigned long i;
+
+	for (i = 0; i < ops; i++)
+		bench_nop_call(i);
+}
+
 static void bench_churn_stop(void)
 {
 	if (churn_task)
@@ -1036,6 +1072,7 @@ static const struct {
 	{ "larson", bench_larson },
 	{ "mem_free", bench_mem_free },
 	{ "churn_stop", bench_churn_stop },
+	{ "nop", bench_nop },
 };
 
 static int bench_command(char *cmd)
@@ -1114,7 +1151,7 @@ static const struct file_operations results_fops = {
 
 static int __init goalloc_bench_init(void)
 {
-	if (!repeats || repeats > BENCH_MAX_REPEATS || !ops || !batch_n)
+	if (!repeats || repeats > BENCH_MAX_REPEATS || !ops || !batch_n || only_size > SZ_32K)
 		return -EINVAL;
 	results = kvzalloc(BENCH_RESULTS, GFP_KERNEL);
 	if (!results)

@@ -53,9 +53,44 @@ memory() {	# SET
 	done
 }
 
+# gb_prof=f1,f2,...: after the scenarios, run each again once per function
+# with the function_graph tracer timing only that function, and write
+# "PROFILE scenario function calls average" lines (average: ns per call,
+# instructions on the icount clock, the tracer's own cost included; the
+# "nop" scenario's bench_nop_call measures that cost).
+T=/sys/kernel/tracing
+profile() {
+	mount -t tracefs tracefs $T 2>/dev/null
+	echo 65536 >$T/buffer_size_kb
+	for s in nop $(echo "${gb_scen:-}" | tr , ' '); do
+		[ $s = memory ] && continue
+		fns=$(echo "$gb_prof" | tr , ' ')
+		[ $s = nop ] && fns=bench_nop_call
+		for f in $fns; do
+			echo nop >$T/current_tracer
+			echo >$T/trace
+			echo "$f" >$T/set_ftrace_filter 2>/dev/null ||
+				{ row "PROFILE $s $f untraceable"; continue; }
+			echo "$f" >$T/set_graph_function
+			echo 1 >$T/max_graph_depth
+			echo function_graph >$T/current_tracer
+			echo 1 >$T/tracing_on
+			echo "$s" >$run || fail "scenario $s (profiling $f)"
+			echo 0 >$T/tracing_on
+			awk -v s="$s" -v f="$f" '/ us +\|/ {
+				for (i = 2; i <= NF; i++) if ($i == "us") { t += $(i - 1); n++ } }
+				END { printf "PROFILE %s %s %d %.0f\n", s, f, n, n ? t * 1000 / n : 0 }' \
+				$T/trace >&3
+			awk '$1 == "overrun:" && $2 > 0 { print "PROFILE overrun " $2 }' \
+				$T/per_cpu/cpu0/stats >&3
+		done
+	done
+	echo nop >$T/current_tracer
+}
+
 insmod $mod/goalloc.ko || fail "insmod goalloc"
 insmod $mod/goalloc_bench.ko quick="${gb_quick:-0}" ops="${gb_ops:-100000}" \
-	repeats="${gb_repeats:-5}" || fail "insmod goalloc_bench"
+	repeats="${gb_repeats:-5}" size="${gb_size:-0}" || fail "insmod goalloc_bench"
 row "memory,initial,goalloc,$(heap mapped_bytes),mapped_bytes"
 
 for s in $(echo "${gb_scen:-}" | tr , ' '); do
@@ -83,6 +118,7 @@ echo churn_stop >$run
 row "memory,after_all,goalloc,$(heap pages_inuse),pages_inuse"
 
 cat /sys/kernel/debug/goalloc_bench/results >&3
+[ -z "${gb_prof:-}" ] || profile
 [ "$(cat /sys/kernel/debug/goalloc_bench/errors)" = 0 ] || fail "the bench counted errors"
 cat $stats >/dev/console
 rmmod goalloc_bench || fail "rmmod goalloc_bench"

@@ -25,6 +25,12 @@
 #                                    those scenarios), full length, into
 #                                    .out/bench-only/: before/after numbers
 #                                    while working on one scenario
+#       [--size N]                   pair and batch at size N only
+#       [--profile F1,F2,...]        then each scenario again once per
+#                                    function, timed by the function_graph
+#                                    tracer: calls, and instructions per
+#                                    call (icount boots) net of the
+#                                    tracer's own cost, into profile.txt
 #
 # Writes results.csv (scenario,size,allocator,clock,init_on_alloc,value,
 # unit), summary.md and the plots (scripts/bench-report.py, gnuplot).
@@ -34,19 +40,28 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-quick=0 realworld=1 only= scenarios=
-usage() { echo "usage: $0 [--quick] [--no-realworld] [--only LABEL [--scenarios LIST]]" >&2; exit 2; }
+quick=0 realworld=1 only= scenarios= size=0 prof=
+usage() {
+	echo "usage: $0 [--quick] [--no-realworld]" \
+	     "[--only LABEL [--scenarios LIST] [--size N] [--profile FUNCTIONS]]" >&2
+	exit 2
+}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 realworld=0 ;;
 	--no-realworld) realworld=0 ;;
 	--only) [ $# -ge 2 ] || usage; only=$2 realworld=0; shift ;;
 	--scenarios) [ $# -ge 2 ] || usage; scenarios=$2; shift ;;
+	--size) [ $# -ge 2 ] || usage; size=$2; shift ;;
+	--profile) [ $# -ge 2 ] || usage; prof=$2; shift ;;
 	*) usage ;;
 	esac
 	shift
 done
 [ -z "$scenarios" ] || [ -n "$only" ] || usage
+[ "$size" = 0 ] && [ -z "$prof" ] || [ -n "$only" ] || usage
+case $size in *[!0-9]* | '') usage ;; esac
+case $prof in *[!A-Za-z0-9_.,]*) usage ;; esac
 log() { echo "bench: $*" >&2; }
 die() { echo "bench: FAILED: $*" >&2; exit 1; }
 
@@ -98,7 +113,7 @@ if [ $quick = 1 ]; then
 else
 	boots=("time-a0 time 4 0 $all" "time-a1 time 4 1 $all"
 	       "icount-a0 icount 1 0 $single" "icount-a1 icount 1 1 $single")
-	params="gb_quick=0 gb_ops=100000 gb_repeats=5"
+	params="gb_quick=0 gb_ops=100000 gb_repeats=5 gb_size=$size${prof:+ gb_prof=$prof}"
 	limit=5400
 fi
 if [ -n "$only" ]; then
@@ -145,8 +160,23 @@ if [ $realworld = 1 ]; then
 		{ tail -n 30 "$work/realmod.log" >&2; die "realmod"; }
 fi
 
+if [ -n "$prof" ]; then
+	# PROFILE scenario function calls average -> net of the nop's average.
+	awk '$1 == "PROFILE" && $2 == "nop" { nop = $5 }
+	     $1 == "PROFILE" && $2 != "nop" { r[++n] = $0 }
+	     END {
+		printf "%-12s %-32s %10s %10s %10s\n", "scenario", "function", "calls", "per call", "net"
+		printf "%-12s %-32s %10s %10s %10s\n", "nop", "(the tracer)", "", nop, ""
+		for (i = 1; i <= n; i++) {
+			split(r[i], f, " ")
+			printf "%-12s %-32s %10s %10s %10s\n", f[2], f[3], f[4], f[5],
+			       f[5] == "" ? "" : f[5] - nop
+		}
+	     }' "$work/results-$only.txt" >"$dest/profile.txt"
+	cat "$dest/profile.txt"
+fi
 if [ -n "$only" ]; then
-	log "results: $dest/results.csv"
+	log "results: $dest/results.csv${prof:+ and $dest/profile.txt}"
 	exit 0
 fi
 python3 "$top/scripts/bench-report.py" "$dest"
