@@ -204,8 +204,8 @@ static unsigned int ga_longest_zero_run64(u64 x)
 	return n;
 }
 
-/* Lowest index of a run of @n one bits in @c (1 <= @n <= 64), or 64. */
-static unsigned int ga_find_run64(u64 c, unsigned int n)
+/* The bits of @c where a run of @n one bits (1 <= @n <= 64) starts. */
+static u64 ga_run_starts64(u64 c, unsigned int n)
 {
 	unsigned int have = 1;
 
@@ -216,6 +216,13 @@ static unsigned int ga_find_run64(u64 c, unsigned int n)
 		c &= c >> step;
 		have += step;
 	}
+	return c;
+}
+
+/* Lowest index of a run of @n one bits in @c (1 <= @n <= 64), or 64. */
+static unsigned int ga_find_run64(u64 c, unsigned int n)
+{
+	c = ga_run_starts64(c, n);
 	return c ? __ffs64(c) : 64;
 }
 
@@ -1474,6 +1481,18 @@ static unsigned long ga_heap_align_extra(struct ga_heap *h, unsigned long npages
 	return extra;
 }
 
+/* Pages from heap page @page to the first one aligned to @align (0: none). */
+static unsigned long ga_heap_align_lead(struct ga_heap *h, unsigned long page,
+					unsigned long align)
+{
+	unsigned long base = h->chunk_base[page / GA_CHUNK_PAGES] +
+			     ((page % GA_CHUNK_PAGES) << GA_PAGE_SHIFT);
+
+	if (!align)
+		return 0;
+	return (round_up(base, align) - base) >> GA_PAGE_SHIFT;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Page cache: Go's per-P pageCache, per CPU                              */
 
@@ -1516,34 +1535,55 @@ void ga_heap_flush_pcaches(struct ga_heap *h)
 }
 
 /*
- * @npages from this CPU's page cache, refilled with the free pages of the
+ * The bits of the 64-page block at page @block whose pages start at an
+ * address aligned to @align (0, or a power of two from 16 KiB to 512 KiB).
+ */
+static u64 ga_pcache_aligned(struct ga_heap *h, unsigned long block, unsigned long align)
+{
+	unsigned int ap = align >> GA_PAGE_SHIFT;
+	u64 every;
+
+	if (!align)
+		return ~0ULL;
+	every = ap == 64 ? 1 : ~0ULL / (BIT_ULL(ap) - 1);
+	return every << ga_heap_align_lead(h, block, align);
+}
+
+/*
+ * @npages from this CPU's page cache, at an address aligned to @align
+ * (as for ga_pcache_aligned()), refilled with the free pages of the
  * 64-page block where the page allocator finds them; GA_NO_PAGE when the
  * run it finds crosses a block (the caller takes it directly) or none is
  * free.
  */
-static unsigned long ga_pcache_alloc(struct ga_heap *h, unsigned long npages)
+static unsigned long ga_pcache_alloc(struct ga_heap *h, unsigned long npages,
+				     unsigned long align)
 {
 	struct ga_pcache *pc = this_cpu_ptr(h->pcache);
-	unsigned long page;
-	unsigned int i;
+	unsigned long page, extra = ga_heap_align_extra(h, npages, align);
+	u64 starts = 0;
 
 	lockdep_assert_held(&h->lock);
-	i = pc->free ? ga_find_run64(pc->free, npages) : 64;
-	if (i == 64) {
-		page = ga_pagealloc_find(&h->pages, npages);
-		if (page == GA_NO_PAGE || page / 64 != (page + npages - 1) / 64)
+	if (pc->free)
+		starts = ga_run_starts64(pc->free, npages) & ga_pcache_aligned(h, pc->base, align);
+	if (!starts) {
+		page = ga_pagealloc_find(&h->pages, npages + extra);
+		if (page == GA_NO_PAGE)
+			return GA_NO_PAGE;
+		page += ga_heap_align_lead(h, page, align);
+		if (page / 64 != (page + npages - 1) / 64)
 			return GA_NO_PAGE;
 		ga_pcache_flush(h, pc);
 		pc->base = round_down(page, 64);
 		pc->free = ga_pagealloc_take_block(&h->pages, page);
 		h->pcache_pages += hweight64(pc->free);
-		i = ga_find_run64(pc->free, npages);
-		if (WARN_ON_ONCE(i == 64))
+		starts = ga_run_starts64(pc->free, npages) & ga_pcache_aligned(h, pc->base, align);
+		if (WARN_ON_ONCE(!starts))
 			return GA_NO_PAGE;
 	}
-	pc->free &= ~ga_word_mask(i, npages);
+	pc->free &= ~ga_word_mask(__ffs64(starts), npages);
 	h->pcache_pages -= npages;
-	return pc->base + i;
+	return pc->base + __ffs64(starts);
 }
 
 /* Satisfy @req from the free pages, with the heap lock held. */
@@ -1557,8 +1597,8 @@ static bool ga_heap_try(struct ga_heap *h, const struct ga_grow_req *req, unsign
 			ga_heap_flush_pcaches(h);
 		return ga_pagealloc_largest_free(&h->pages) >= need;
 	}
-	if (!req->align && req->npages < GA_PCACHE_MAX_RUN)
-		page = ga_pcache_alloc(h, req->npages);
+	if (req->npages < GA_PCACHE_MAX_RUN && req->align <= 64 * GA_PAGE_SIZE)
+		page = ga_pcache_alloc(h, req->npages, req->align);
 	if (page == GA_NO_PAGE) {
 		if (req->align)
 			page = ga_heap_take_aligned(h, req->npages, req->align);
@@ -1774,15 +1814,13 @@ EXPORT_SYMBOL_IF_KUNIT(ga_heap_alloc_span);
 static unsigned long ga_heap_take_aligned(struct ga_heap *h, unsigned long npages,
 					  unsigned long align)
 {
-	unsigned long extra = ga_heap_align_extra(h, npages, align), page, base, lead;
+	unsigned long extra = ga_heap_align_extra(h, npages, align), page, lead;
 
 	lockdep_assert_held(&h->lock);
 	page = ga_pagealloc_find(&h->pages, npages + extra);
 	if (page == GA_NO_PAGE)
 		return page;
-	base = h->chunk_base[page / GA_CHUNK_PAGES] +
-	       ((page % GA_CHUNK_PAGES) << GA_PAGE_SHIFT);
-	lead = (round_up(base, align) - base) >> GA_PAGE_SHIFT;
+	lead = ga_heap_align_lead(h, page, align);
 	if (WARN_ON_ONCE(lead > extra))
 		return GA_NO_PAGE;
 	/* Only the aligned part is taken: the ends stay free. */

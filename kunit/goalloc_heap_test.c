@@ -1026,8 +1026,8 @@ static void heap_merge_on_free(struct kunit *test)
 static void heap_aligned_span_takes_its_pages(struct kunit *test)
 {
 	struct ga_heap *h = heap_new(test, 4 * MiB, 4 * MiB);
-	unsigned long free0 = heap_stats(h).free_pages, align, lead;
-	struct ga_span *one, *s, *a, *b;
+	unsigned long free0 = heap_stats(h).free_pages, align, lead, i;
+	struct ga_span *one, *s, *a, *b, *m[100];
 
 	one = span_alloc(h, 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, one);
@@ -1062,6 +1062,25 @@ static void heap_aligned_span_takes_its_pages(struct kunit *test)
 	ga_heap_free_span(h, one);
 	KUNIT_EXPECT_EQ(test, heap_stats(h).free_pages, free0);
 	KUNIT_EXPECT_EQ(test, heap_stats(h).st.spans_inuse, 0UL);
+
+	/* Many from one CPU's page cache, 32 KiB spans of 16 KiB objects. */
+	migrate_disable();
+	for (i = 0; i < ARRAY_SIZE(m); i++) {
+		m[i] = ga_heap_alloc_span_aligned(h, 2, 2 * GA_PAGE_SIZE, GA_SPAN_LARGE, 0,
+						  GFP_ATOMIC);
+		if (!m[i])
+			break;
+		KUNIT_EXPECT_EQ(test, m[i]->base % (2 * GA_PAGE_SIZE), 0UL);
+		if (i)
+			KUNIT_EXPECT_NE(test, m[i]->page, m[i - 1]->page);
+	}
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, i, ARRAY_SIZE(m));
+	KUNIT_EXPECT_EQ(test, heap_stats(h).free_pages, free0 - 2 * i);
+	while (i--)
+		ga_heap_free_span(h, m[i]);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).free_pages, free0);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).largest, free0);
 }
 
 struct pcache_take {
