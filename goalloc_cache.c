@@ -364,8 +364,8 @@ size_t ga_alloc_bulk_from(struct ga_mcentral *central, gfp_t gfp, size_t nr, voi
 /* Can an object of @size bytes ever be had, with large ones from @h? */
 static bool ga_size_fits(struct ga_heap *h, size_t size)
 {
-	return size <= GA_MAX_SMALL_SIZE ||
-	       DIV_ROUND_UP(size, GA_PAGE_SIZE) <= ga_heap_max_run(h);
+	/* Not DIV_ROUND_UP(size, 8K): it wraps to 0 pages near SIZE_MAX. */
+	return size <= GA_MAX_SMALL_SIZE || size <= ga_heap_max_run(h) << GA_PAGE_SHIFT;
 }
 
 static void *ga_alloc_large(struct ga_heap *h, size_t size, gfp_t gfp)

@@ -1597,7 +1597,7 @@ static bool ga_heap_try(struct ga_heap *h, const struct ga_grow_req *req, unsign
 			ga_heap_flush_pcaches(h);
 		return ga_pagealloc_largest_free(&h->pages) >= need;
 	}
-	if (req->npages < GA_PCACHE_MAX_RUN && req->align <= 64 * GA_PAGE_SIZE)
+	if (req->npages && req->npages < GA_PCACHE_MAX_RUN && req->align <= 64 * GA_PAGE_SIZE)
 		page = ga_pcache_alloc(h, req->npages, req->align);
 	if (page == GA_NO_PAGE) {
 		if (req->align)

@@ -1519,11 +1519,19 @@ static void bad_huge_sizes(struct kunit *test)
 		SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - GA_PAGE_SIZE + 2, 1UL << 63, 1UL << 40,
 	};
 	struct bad_counts c0 = bad_now(), want = { 0 };
-	void *p = goalloc_kmalloc(100, GFP_KERNEL);
+	void *p = goalloc_kmalloc(100, GFP_KERNEL), *large;
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	memset(p, 0x44, 100);
+	/*
+	 * A large object first, from the same CPU: its page cache then holds
+	 * free pages, which a size that rounds up to 0 pages (SIZE_MAX - 8K
+	 * + 2) must not be served from.
+	 */
+	migrate_disable();
+	large = goalloc_kmalloc(5 * GA_PAGE_SIZE, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, large);
 	expect_reports_begin("allocations of impossible sizes");
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		KUNIT_EXPECT_NULL(test, goalloc_kmalloc(sizes[i], GFP_KERNEL));
@@ -1535,6 +1543,8 @@ static void bad_huge_sizes(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_tiny(GA_TINY_SIZE, GFP_KERNEL));
 	KUNIT_EXPECT_NULL(test, goalloc_kmalloc_tiny(SIZE_MAX, GFP_KERNEL | __GFP_NOWARN));
 	expect_reports_end();
+	migrate_enable();
+	goalloc_kfree(large);
 	want.fail = 3 * ARRAY_SIZE(sizes) + 4;
 	want.reported = ARRAY_SIZE(sizes) + 3;
 	expect_counts(test, c0, want);
