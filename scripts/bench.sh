@@ -77,7 +77,7 @@ work=$top/.out/bench-work
 kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
 [ -n "$kdir" ] || die "no Debian linux-headers-*-amd64 installed"
 kver=${kdir##*/linux-headers-}
-stock=$("$top/scripts/stock-kernel.sh" | head -n 1)
+stock=$("$top/scripts/stock-kernel.sh" | sed -n 1p)
 
 log "building goalloc.ko and goalloc_bench.ko against $kdir"
 rm -rf "$work" "$dest"

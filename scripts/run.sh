@@ -27,7 +27,7 @@ kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
 kver=${kdir##*/linux-headers-}
 
 # The stock kernel image matching the headers.
-stock=$("$top/scripts/stock-kernel.sh" | head -n 1)
+stock=$("$top/scripts/stock-kernel.sh" | sed -n 1p)
 img=$stock/vmlinuz
 
 log "building goalloc.ko and goalloc_sample.ko against $kdir"
