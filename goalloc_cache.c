@@ -1458,7 +1458,8 @@ bool ga_retry(gfp_t gfp, bool possible, bool *trimmed, unsigned long *tries)
  *
  * Each CPU flushes its own, from a work item bound to it. Afterwards every
  * span with no allocated object is back in the heap, the mcentrals' empty
- * spans too.
+ * spans too, and the pages every CPU's page cache held are free in the
+ * page allocator again: nothing per CPU holds memory.
  *
  * Context: Process context; sleeps.
  * Return: 0 or -ENOMEM.
@@ -1480,6 +1481,8 @@ int ga_drain_all(void)
 	cpus_read_unlock();
 	free_percpu(works);
 	ga_trim_all();
+	ga_heap_drain_pcaches(&ga.heap);
+	ga_heap_drain_pcaches(&ga.dheap);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_drain_all);

@@ -1534,6 +1534,26 @@ void ga_heap_flush_pcaches(struct ga_heap *h)
 		ga_pcache_flush(h, per_cpu_ptr(h->pcache, cpu));
 }
 
+/**
+ * ga_heap_drain_pcaches() - Give back every CPU's cached pages, locking.
+ * @h: the heap
+ *
+ * For a drain of every per-CPU cache (ga_drain_all()): afterwards the
+ * page allocator's first fit sees every free page again.
+ *
+ * Context: Any context but NMI; takes @h->lock.
+ * Return: nothing.
+ */
+void ga_heap_drain_pcaches(struct ga_heap *h)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&h->lock, flags);
+	ga_heap_flush_pcaches(h);
+	spin_unlock_irqrestore(&h->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(ga_heap_drain_pcaches);
+
 /*
  * The bits of the 64-page block at page @block whose pages start at an
  * address aligned to @align (0, or a power of two from 16 KiB to 512 KiB).

@@ -331,6 +331,7 @@ int ga_heap_init_backing(struct ga_heap *h, enum ga_backing backing,
 			 unsigned long arena_bytes, unsigned long max_bytes);
 void ga_heap_destroy(struct ga_heap *h);
 void ga_heap_flush_pcaches(struct ga_heap *h);
+void ga_heap_drain_pcaches(struct ga_heap *h);
 void ga_heap_forget_objects(struct ga_heap *h);
 void ga_heap_headroom(struct ga_heap *h, unsigned long *low, unsigned long *high);
 unsigned long ga_heap_return_free(struct ga_heap *h);

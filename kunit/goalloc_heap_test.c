@@ -1147,6 +1147,31 @@ static void heap_pcache_takes_blocks(struct kunit *test)
 }
 
 /*
+ * A drain gives the page cache back: the block's other 63 pages are free
+ * in the page allocator again, and the next span is cut where first fit
+ * finds it, right after the first.
+ */
+static void heap_drain_gives_pcache_back(struct kunit *test)
+{
+	struct ga_heap *h = heap_new(test, 4 * MiB, 4 * MiB);
+	struct ga_span *a, *b;
+
+	a = span_alloc(h, 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_EQ(test, h->pcache_pages, 63UL);
+	KUNIT_EXPECT_EQ(test, h->pages.free_pages, GA_CHUNK_PAGES - 64UL);
+	ga_heap_drain_pcaches(h);
+	KUNIT_EXPECT_EQ(test, h->pcache_pages, 0UL);
+	KUNIT_EXPECT_EQ(test, h->pages.free_pages, GA_CHUNK_PAGES - 1UL);
+	b = span_alloc(h, 2, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, b->page, a->page + 1);
+	ga_heap_free_span(h, b);
+	ga_heap_free_span(h, a);
+	KUNIT_EXPECT_EQ(test, heap_stats(h).free_pages, (unsigned long)GA_CHUNK_PAGES);
+}
+
+/*
  * Wholly free regions go back to vmalloc (but the initial arena), and
  * their chunk numbers serve the next growth. Directly, then through the
  * delayed work a free schedules.
@@ -1832,6 +1857,7 @@ static struct kunit_case heap_cases[] = {
 	KUNIT_CASE(heap_merge_on_free),
 	KUNIT_CASE(heap_aligned_span_takes_its_pages),
 	KUNIT_CASE(heap_pcache_takes_blocks),
+	KUNIT_CASE(heap_drain_gives_pcache_back),
 	KUNIT_CASE(heap_reclaim_regions),
 	KUNIT_CASE(heap_cap_returns_free_regions),
 	KUNIT_CASE(heap_grow_keeps_new_region),
