@@ -560,6 +560,12 @@ unsigned long ga_pagealloc_alloc(struct ga_pagealloc *pa, unsigned long npages)
 }
 EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_alloc);
 
+/* The bitmap word of the 64-page block holding @page. */
+static u64 *ga_pagealloc_block(struct ga_pagealloc *pa, unsigned long page)
+{
+	return &pa->chunks[page / GA_CHUNK_PAGES].w[page % GA_CHUNK_PAGES / 64];
+}
+
 /*
  * Take every free page of the 64-page block (one bitmap word) holding
  * @page, which must be free, for a CPU's page cache. Returns the pages
@@ -567,12 +573,11 @@ EXPORT_SYMBOL_IF_KUNIT(ga_pagealloc_alloc);
  */
 static u64 ga_pagealloc_take_block(struct ga_pagealloc *pa, unsigned long page)
 {
-	struct ga_pallocbits *b = &pa->chunks[page / GA_CHUNK_PAGES];
-	unsigned int w = page % GA_CHUNK_PAGES / 64;
-	u64 bits = ~b->w[w];
+	u64 *word = ga_pagealloc_block(pa, page);
+	u64 bits = ~*word;
 
 	lockdep_assert_held(pa->lock);
-	b->w[w] = ~0ULL;
+	*word = ~0ULL;
 	pa->free_pages -= hweight64(bits);
 	/* Free pages below the block, if any, keep the hint where it is. */
 	if (pa->search >= round_down(page, 64) && pa->search < round_down(page, 64) + 64)
@@ -584,13 +589,12 @@ static u64 ga_pagealloc_take_block(struct ga_pagealloc *pa, unsigned long page)
 /* Give back pages @bits of the 64-page block at @base (a page cache's). */
 static void ga_pagealloc_give_block(struct ga_pagealloc *pa, unsigned long base, u64 bits)
 {
-	struct ga_pallocbits *b = &pa->chunks[base / GA_CHUNK_PAGES];
-	unsigned int w = base % GA_CHUNK_PAGES / 64;
+	u64 *word = ga_pagealloc_block(pa, base);
 
 	lockdep_assert_held(pa->lock);
-	if (WARN_ON_ONCE(base % 64 || (b->w[w] & bits) != bits))
+	if (WARN_ON_ONCE(base % 64 || (*word & bits) != bits))
 		return;
-	b->w[w] &= ~bits;
+	*word &= ~bits;
 	pa->free_pages += hweight64(bits);
 	pa->search = min(pa->search, base + __ffs64(bits));
 	ga_pa_update(pa, base / GA_CHUNK_PAGES, base / GA_CHUNK_PAGES);
@@ -1606,6 +1610,15 @@ static unsigned long ga_pcache_alloc(struct ga_heap *h, unsigned long npages,
 	return pc->base + __ffs64(starts);
 }
 
+/* The page allocator's first fit for @req's span, aligned if it asks. */
+static unsigned long ga_heap_take(struct ga_heap *h, const struct ga_grow_req *req)
+{
+	lockdep_assert_held(&h->lock);
+	if (req->align)
+		return ga_heap_take_aligned(h, req->npages, req->align);
+	return ga_pagealloc_alloc(&h->pages, req->npages);
+}
+
 /* Satisfy @req from the free pages, with the heap lock held. */
 static bool ga_heap_try(struct ga_heap *h, const struct ga_grow_req *req, unsigned long need)
 {
@@ -1619,19 +1632,12 @@ static bool ga_heap_try(struct ga_heap *h, const struct ga_grow_req *req, unsign
 	}
 	if (req->npages && req->npages < GA_PCACHE_MAX_RUN && req->align <= 64 * GA_PAGE_SIZE)
 		page = ga_pcache_alloc(h, req->npages, req->align);
-	if (page == GA_NO_PAGE) {
-		if (req->align)
-			page = ga_heap_take_aligned(h, req->npages, req->align);
-		else
-			page = ga_pagealloc_alloc(&h->pages, req->npages);
-	}
+	if (page == GA_NO_PAGE)
+		page = ga_heap_take(h, req);
 	if (page == GA_NO_PAGE && h->pcache_pages) {
 		/* Pages the CPUs keep are as free as any: never fail for them. */
 		ga_heap_flush_pcaches(h);
-		if (req->align)
-			page = ga_heap_take_aligned(h, req->npages, req->align);
-		else
-			page = ga_pagealloc_alloc(&h->pages, req->npages);
+		page = ga_heap_take(h, req);
 	}
 	if (page == GA_NO_PAGE)
 		return false;
@@ -2443,7 +2449,6 @@ static void ga_verify_pcaches(struct ga_heap *h, struct ga_verify *v)
 
 	for_each_possible_cpu(cpu) {
 		struct ga_pcache *pc = per_cpu_ptr(h->pcache, cpu);
-		struct ga_pallocbits *b;
 
 		if (!pc->free)
 			continue;
@@ -2454,8 +2459,7 @@ static void ga_verify_pcaches(struct ga_heap *h, struct ga_verify *v)
 				       cpu, pc->base);
 			continue;
 		}
-		b = &h->pages.chunks[pc->base / GA_CHUNK_PAGES];
-		if ((b->w[pc->base % GA_CHUNK_PAGES / 64] & pc->free) != pc->free)
+		if ((*ga_pagealloc_block(&h->pages, pc->base) & pc->free) != pc->free)
 			ga_verify_fail(v, "CPU %d: page cache at page %lu holds free pages",
 				       cpu, pc->base);
 	}
