@@ -747,8 +747,9 @@ void ga_sweep_refused(struct ga_span *s, unsigned int n)
  * Spans of at most this many objects take their cursor back on a free of
  * the object it handed out last. One of more objects runs dry, and is
  * swept, at most once per that many allocate+free pairs, which costs each
- * pair less than taking the cursor back with its full barrier (the bench
- * measured the two equal at 16 objects a span: 512-byte objects).
+ * pair less than taking the cursor back with its full barrier. The bench
+ * (instructions) puts the two equal at about 22 objects a span, counting
+ * the barrier as one instruction; a real CPU pays tens of cycles for it.
  */
 #define GA_UNDO_MAX_OBJECTS	16
 
