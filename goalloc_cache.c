@@ -145,6 +145,35 @@ static __always_inline void *ga_next_free_fast(struct ga_span *s)
 	return (void *)(s->base + (unsigned long)result * s->elemsize);
 }
 
+/*
+ * ga_next_free_fast() for up to @nr objects into @p, with the span's
+ * fields in registers. Returns how many; the caller counts them in
+ * nalloc. Leaves @s as it is if it has none (the empty span is shared).
+ */
+static __always_inline size_t ga_next_free_fast_bulk(struct ga_span *s, void **p, size_t nr)
+{
+	unsigned int fi = s->freeindex, n = s->nelems, bit, result;
+	unsigned long base = s->base, size = s->elemsize;
+	u64 cache = s->alloc_cache;
+	size_t got = 0;
+
+	while (got < nr && cache) {
+		bit = __ffs64(cache);
+		result = fi + bit;
+		if (result >= n || ((result + 1) % 64 == 0 && result + 1 != n))
+			break;
+		cache = (cache >> bit) >> 1;
+		fi = result + 1;
+		p[got++] = (void *)(base + (unsigned long)result * size);
+	}
+	if (!got)
+		return 0;
+	s->alloc_cache = cache;
+	WRITE_ONCE(s->freeindex, fi);
+	s->alloc_count += got;
+	return got;
+}
+
 static void *ga_obj_addr(struct ga_span *s, unsigned int idx)
 {
 	return (void *)(s->base + (unsigned long)idx * s->elemsize);
@@ -331,7 +360,8 @@ void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp)
  * @nr: how many
  * @p: where to put them
  *
- * Enters the mcache once for all of them.
+ * Enters the mcache once for all of them, takes each run of them from
+ * the span's allocCache window in one loop, and counts them at once.
  *
  * Context: Any context but NMI; sleeps only if @gfp allows.
  * Return: how many were allocated, from 0 to @nr; the caller frees a
@@ -339,8 +369,8 @@ void *ga_alloc_from(struct ga_mcentral *central, gfp_t gfp)
  */
 size_t ga_alloc_bulk_from(struct ga_mcentral *central, gfp_t gfp, size_t nr, void **p)
 {
+	size_t i = 0, counted = 0;
 	struct ga_mcache *c;
-	size_t i = 0;
 
 	if (unlikely(in_nmi())) {
 		ga_refuse_nmi();
@@ -357,11 +387,19 @@ size_t ga_alloc_bulk_from(struct ga_mcentral *central, gfp_t gfp, size_t nr, voi
 		}
 		return i;
 	}
-	for (i = 0; i < nr; i++) {
-		p[i] = ga_central_alloc(central, *this_cpu_ptr(central->slot), gfp);
+	while (i < nr) {
+		i += ga_next_free_fast_bulk(*this_cpu_ptr(central->slot), p + i, nr - i);
+		if (i == nr)
+			break;
+		/* Counted before a refill that may sleep: the verifier may run. */
+		this_cpu_add(*central->nalloc, i - counted);
+		counted = i;
+		p[i] = ga_mcache_next_free(central, gfp);
 		if (!p[i])
 			break;
+		i++;
 	}
+	this_cpu_add(*central->nalloc, i - counted);
 	ga_mcache_leave();
 	return i;
 }
@@ -790,18 +828,26 @@ static __always_inline bool ga_free_undo(struct ga_span *s, unsigned int idx,
 }
 
 /*
- * A free by the CPU that caches @s, with its mcache busy. Returns false if
- * @s is not this CPU's, and the free must go remote.
+ * Does this CPU cache @s? With its mcache busy, the answer stays true
+ * until it leaves: only this CPU uncaches its spans.
  */
-static __always_inline bool ga_free_local(struct ga_span *s, unsigned int idx)
+static __always_inline bool ga_span_mine(struct ga_span *s)
+{
+	/* Pairs with ga_central_cached(): owner is the cacher's. */
+	return smp_load_acquire(&s->where) == GA_WHERE_CACHE &&
+	       READ_ONCE(s->owner) == smp_processor_id();
+}
+
+/*
+ * Free object @idx of this CPU's span @s (ga_span_mine()), with its mcache
+ * busy. Returns false if refused as a double free; the caller counts the
+ * free in nfree otherwise.
+ */
+static __always_inline bool ga_free_mine(struct ga_span *s, unsigned int idx)
 {
 	unsigned int fi, w = idx / 64;
 	u64 bit = BIT_ULL(idx % 64);
 
-	/* Pairs with ga_central_cached(): owner is the cacher's. */
-	if (smp_load_acquire(&s->where) != GA_WHERE_CACHE ||
-	    READ_ONCE(s->owner) != smp_processor_id())
-		return false;
 	/*
 	 * ga_span_obj_allocated() as the owner sees it: it alone writes
 	 * these fields, so plain loads, each once, serve the undo too.
@@ -810,7 +856,7 @@ static __always_inline bool ga_free_local(struct ga_span *s, unsigned int idx)
 	if ((idx >= fi && !(s->alloc_bits[w] & bit)) || (s->local_free[w] & bit) ||
 	    test_bit(idx, s->remote_free)) {
 		ga_refuse_free(GA_DOUBLE_FREE, ga_obj_addr(s, idx));
-		return true;
+		return false;
 	}
 	ga_test_point(GA_TP_LOCAL_FREE, s);
 	/* The cursor's last object, of a span of one alloc_cache word: take it back. */
@@ -823,7 +869,19 @@ static __always_inline bool ga_free_local(struct ga_span *s, unsigned int idx)
 		s->nlocal++;
 	}
 	s->alloc_count--;
-	this_cpu_inc(*s->central->nfree);
+	return true;
+}
+
+/*
+ * A free by the CPU that caches @s, with its mcache busy. Returns false if
+ * @s is not this CPU's, and the free must go remote.
+ */
+static __always_inline bool ga_free_local(struct ga_span *s, unsigned int idx)
+{
+	if (!ga_span_mine(s))
+		return false;
+	if (ga_free_mine(s, idx))
+		this_cpu_inc(*s->central->nfree);
 	return true;
 }
 
@@ -1126,8 +1184,9 @@ void ga_free_in(struct ga_mcentral *central, const void *p)
  *
  * Each object as ga_free_in(), with the same checks, but the mcache is
  * entered once per GA_FREE_BULK_BATCH objects (fewer for objects over
- * 1 KiB: GA_FREE_BULK_BYTES), and an object in the span of the one
- * before it needs no span-table lookup.
+ * 1 KiB: GA_FREE_BULK_BYTES), an object in the span of the one before it
+ * needs no span-table lookup, nor, if this CPU caches that span, another
+ * look at whose it is, and the local frees are counted at once.
  *
  * Context: Any context; from NMI, each object as ga_free().
  */
@@ -1141,8 +1200,9 @@ void ga_free_bulk_in(struct ga_mcentral *central, size_t nr, void **p)
 		goto one_by_one;
 	while (i < nr) {
 		struct ga_mcache *c = ga_mcache_enter();
+		unsigned long span_end = 0, nlocal = 0;
 		struct ga_span *s = NULL;
-		unsigned long span_end = 0;
+		bool mine = false;
 
 		if (unlikely(!c)) {
 			preempt_enable();
@@ -1167,6 +1227,7 @@ void ga_free_bulk_in(struct ga_mcentral *central, size_t nr, void **p)
 					continue;
 				}
 				span_end = ga_span_bytes(s);
+				mine = false;
 			}
 			/* Pairs with the release that made the span's fields valid. */
 			state = smp_load_acquire(&s->state);
@@ -1176,9 +1237,16 @@ void ga_free_bulk_in(struct ga_mcentral *central, size_t nr, void **p)
 				s = NULL;
 				continue;
 			}
-			if (!ga_free_local(s, idx))
+			/* Once mine, @s stays mine until the mcache is left. */
+			if (mine || ga_span_mine(s)) {
+				mine = true;
+				nlocal += ga_free_mine(s, idx);
+			} else {
 				ga_free_remote(s, idx);
+			}
 		}
+		/* Before the mcache is left: the verifier may run after. */
+		this_cpu_add(*central->nfree, nlocal);
 		ga_mcache_leave();
 	}
 	return;
