@@ -53,7 +53,10 @@
  * and after restarting the cursor it looks once more for bits that
  * landed on objects it left free. Both kinds are refused as double frees
  * (see ga_span_sweep()), so no interleaving of a double free with the
- * owner or a sweep hands an object out twice or drifts alloc_count.
+ * owner or a sweep hands an object out twice or drifts alloc_count. One
+ * that overlaps the owner handing the object out again frees the new
+ * owner's object, or, if it read the object free, makes the new owner's
+ * free be refused too (Documentation/goalloc.rst, "Double frees").
  *
  * Verification. ga_mcentral_verify() and ga_span_verify() check the lists,
  * the slots and every span's object state for ga_verify(), with every
