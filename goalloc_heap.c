@@ -1630,7 +1630,7 @@ static bool ga_heap_try(struct ga_heap *h, const struct ga_grow_req *req, unsign
 			ga_heap_flush_pcaches(h);
 		return ga_pagealloc_largest_free(&h->pages) >= need;
 	}
-	if (req->npages && req->npages < GA_PCACHE_MAX_RUN && req->align <= 64 * GA_PAGE_SIZE)
+	if (req->npages < GA_PCACHE_MAX_RUN && req->align <= 64 * GA_PAGE_SIZE)
 		page = ga_pcache_alloc(h, req->npages, req->align);
 	if (page == GA_NO_PAGE)
 		page = ga_heap_take(h, req);
@@ -1823,7 +1823,8 @@ static void ga_span_init_locked(struct ga_heap *h, struct ga_span *s, unsigned l
  * page maps back to it; the rest of the struct is the caller's to set.
  *
  * Context: Any context; sleeps only if @gfp allows blocking.
- * Return: the span, or %NULL if no run is free and the heap cannot grow.
+ * Return: the span, or %NULL if no run is free and the heap cannot grow,
+ * or @npages is 0.
  */
 struct ga_span *ga_heap_alloc_span(struct ga_heap *h, unsigned long npages, u8 state,
 				   u8 spanclass, gfp_t gfp)
@@ -1859,13 +1860,14 @@ static unsigned long ga_heap_take_aligned(struct ga_heap *h, unsigned long npage
  * @h: the heap
  * @npages: span length in 8 KiB pages
  * @align: alignment of the span's base in bytes: 0, or a power of two;
- *	beyond 8 KiB it costs a larger search and two frees
+ *	beyond 8 KiB a longer run is searched for, of which only the
+ *	aligned @npages pages are taken
  * @state: as for ga_heap_alloc_span()
  * @spanclass: as for ga_heap_alloc_span()
  * @gfp: as for ga_heap_alloc_span()
  *
  * Context: Any context; sleeps only if @gfp allows blocking.
- * Return: the span, or %NULL.
+ * Return: the span, or %NULL (also for 0 pages).
  */
 struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npages,
 					   unsigned long align, u8 state, u8 spanclass,
@@ -1878,6 +1880,9 @@ struct ga_span *ga_heap_alloc_span_aligned(struct ga_heap *h, unsigned long npag
 
 	if (WARN_ON_ONCE(state != GA_SPAN_INIT && state != GA_SPAN_INUSE &&
 			 state != GA_SPAN_LARGE))
+		return NULL;
+	/* No span has 0 pages: neither the page cache nor growth may see one. */
+	if (!npages)
 		return NULL;
 	if (align <= GA_PAGE_SIZE)
 		align = 0;

@@ -800,8 +800,12 @@ static void heap_span_basic(struct kunit *test)
 	memset((void *)s->base, 0xa5, ga_span_bytes(s));
 	KUNIT_EXPECT_EQ(test, ((u8 *)s->base)[ga_span_bytes(s) - 1], 0xa5);
 	KUNIT_EXPECT_PTR_EQ(test, ga_span_of(h, (void *)s->base), s);
+	/* No 0-page span, though this CPU's page cache holds pages now. */
+	KUNIT_EXPECT_GT(test, h->pcache_pages, 0UL);
+	KUNIT_EXPECT_NULL(test, span_alloc(h, 0, GFP_KERNEL));
 
 	s1 = heap_stats(h);
+	KUNIT_EXPECT_EQ(test, s1.mapped, 4 * MiB);
 	KUNIT_EXPECT_EQ(test, s1.free_pages, 509UL);
 	KUNIT_EXPECT_EQ(test, s1.st.spans_inuse, 1UL);
 	KUNIT_EXPECT_EQ(test, s1.st.pages_inuse, 3UL);
