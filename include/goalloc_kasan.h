@@ -14,22 +14,28 @@
  *  - an allocated object: valid for exactly the bytes asked for (the last
  *    granule byte-exact), GA_KASAN_REDZONE from there to its usable size;
  *    goalloc_ksize() makes the whole usable size valid, as ksize() does;
- *  - a tiny block: valid from its start to the end of the last object
- *    packed into it, GA_KASAN_REDZONE after that; all GA_KASAN_FREE once
- *    its last object is freed. The shadow can only say "the first n bytes
- *    of a granule", so a freed tiny object whose block still holds others
- *    stays valid, as do the padding bytes between objects.
+ *  - a tiny block: valid from its start to the end of the granule that
+ *    holds the end of the last object packed into it, GA_KASAN_REDZONE
+ *    after that; all GA_KASAN_FREE once its last object is freed. So a
+ *    freed tiny object whose block still holds others stays valid, as do
+ *    the padding bytes between objects and the bytes after a tiny object
+ *    up to the end of its last granule.
  *
  * The values are the kernel's own (mm/kasan/kasan.h), so that a report
  * names the bug as it would for a slab: "use-after-free" or
  * "slab-out-of-bounds". goalloc itself reads and writes free memory only
  * to wipe an object it frees, which it first makes valid again.
  *
- * A tiny block's shadow only ever widens while objects are packed into it
- * (one byte store per granule), so a client reading its own tiny object
- * on another CPU never sees it invalid. Every other shadow change is made
- * by the only owner of the bytes: the allocating caller before it returns
- * the object, the freeing caller before the free is published, the heap
+ * A tiny block's granules are whole: the shadow byte of a granule that
+ * holds part of a live object never changes. It could not say "the first
+ * n bytes" of a granule that two objects share; and KASAN's check of an
+ * access that ends inside a granule reads that granule's shadow twice
+ * (mm/kasan/generic.c, memory_is_poisoned_n()), so widening n to 8 under
+ * the access of the object already there (an interrupt packing on its
+ * CPU, or the block's CPU packing while the owner reads on another) made
+ * KASAN report a valid access. Every other shadow change is made by the
+ * only owner of the bytes: the allocating caller before it returns the
+ * object, the freeing caller before the free is published, the heap
  * under its lock or before handing a span out.
  *
  * Without CONFIG_KASAN_GENERIC every hook compiles to nothing.
@@ -91,24 +97,19 @@ static inline bool ga_kasan_is_free(const void *p)
 }
 
 /*
- * Tiny block @block holds objects up to byte @end (1..16): widen its
- * valid prefix to there, one shadow byte per granule, never narrowing.
+ * Tiny block @block holds objects up to byte @end (1..16): make every
+ * granule below @end valid as a whole. A granule is written once, while
+ * none of its bytes belongs to a live object, and never again until the
+ * block is free: see "A tiny block" above.
  */
 static inline void ga_kasan_tiny_extend(unsigned long block, unsigned int end)
 {
 	u8 *sh = ga_kasan_shadow((void *)block);
 	unsigned int g;
 
-	for (g = 0; g * GA_KASAN_GRANULE < end; g++) {
-		unsigned int n = min_t(unsigned int, end - g * GA_KASAN_GRANULE,
-				       GA_KASAN_GRANULE);
-		u8 old = READ_ONCE(sh[g]);
-
-		/* 0 (all valid) is the widest; 1..7 widen upwards. */
-		if (old == 0 || (old < GA_KASAN_GRANULE && old >= n))
-			continue;
-		WRITE_ONCE(sh[g], n == GA_KASAN_GRANULE ? 0 : n);
-	}
+	for (g = 0; g * GA_KASAN_GRANULE < end; g++)
+		if (READ_ONCE(sh[g]))
+			WRITE_ONCE(sh[g], 0);
 }
 
 /* Report (as KASAN does) and return false if @p is not valid memory. */

@@ -39,6 +39,7 @@
 
 #include "goalloc.h"
 #include "goalloc_internal.h"
+#include "goalloc_kasan.h"
 #include "goalloc_test.h"
 
 MODULE_IMPORT_NS(GOALLOC_NS);
@@ -228,15 +229,95 @@ static u8 *tiny_alone(struct kunit *test, u8 **first)
 	return b;
 }
 
-/* A tiny object alone at the start of its block: valid to its size only. */
+#define TINY_FILL	(GA_TINY_SIZE + 1)
+
+/*
+ * With migration disabled: fill this CPU's tiny block with 1-byte objects
+ * (into @fill, at most TINY_FILL), so that a @size-byte object starts the
+ * CPU's next block; returns it.
+ */
+static u8 *tiny_new_block(struct kunit *test, u8 **fill, size_t size)
+{
+	int i;
+
+	for (i = 0; i < TINY_FILL; i++) {
+		fill[i] = goalloc_kmalloc_tiny(1, GFP_KERNEL);
+		if (!fill[i])
+			return NULL;
+		if ((unsigned long)fill[i] % GA_TINY_SIZE == GA_TINY_SIZE - 1)
+			return goalloc_kmalloc_tiny(size, GFP_KERNEL);
+	}
+	KUNIT_FAIL(test, "%d 1-byte tiny objects did not fill a block", TINY_FILL);
+	return NULL;
+}
+
+static void tiny_free_fill(u8 **fill)
+{
+	int i;
+
+	for (i = 0; i < TINY_FILL; i++)
+		goalloc_kfree(fill[i]);
+}
+
+/*
+ * A tiny object is valid to the end of the granule its last byte is in,
+ * and that granule's shadow stays as it is while objects are packed into
+ * the rest of it (KASAN reads it twice in one check: see
+ * include/goalloc_kasan.h).
+ */
 static void kasan_tiny_oob(struct kunit *test)
 {
-	u8 *a, *b = tiny_alone(test, &a);
+	u8 *fill[TINY_FILL] = { }, *c, *d = NULL, *e = NULL, *sh = NULL;
+	u8 fresh[2] = { }, packed = 0;
 
-	EXPECT_SILENT(test, memset(b, 0x44, 15));
-	EXPECT_REPORT(test, rd(b + 15));
-	goalloc_kfree(a);
-	goalloc_kfree(b);
+	migrate_disable();
+	c = tiny_new_block(test, fill, 3);
+	if (c) {
+		sh = ga_kasan_shadow(c);
+		fresh[0] = sh[0];
+		fresh[1] = sh[1];
+		d = goalloc_kmalloc_tiny(2, GFP_KERNEL);
+		packed = sh[0];
+		e = goalloc_kmalloc_tiny(8, GFP_KERNEL);
+	}
+	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	/* Go's packing: c starts the block, d at 4 (even size), e at 8. */
+	KUNIT_ASSERT_EQ(test, (unsigned long)c % GA_TINY_SIZE, 0UL);
+	KUNIT_ASSERT_PTR_EQ(test, d, c + 4);
+	KUNIT_ASSERT_PTR_EQ(test, e, c + 8);
+	/* c's granule is valid whole at once; the next one only for e. */
+	KUNIT_EXPECT_EQ(test, fresh[0], 0);
+	KUNIT_EXPECT_EQ(test, fresh[1], GA_KASAN_REDZONE);
+	KUNIT_EXPECT_EQ(test, packed, 0);
+	KUNIT_EXPECT_EQ(test, sh[0], 0);
+	KUNIT_EXPECT_EQ(test, sh[1], 0);
+	EXPECT_SILENT(test, memset(c, 0x44, 3));
+	EXPECT_SILENT(test, rd(c + 7));
+	EXPECT_SILENT(test, memset(e, 0x45, 8));
+	goalloc_kfree(e);
+	goalloc_kfree(d);
+	goalloc_kfree(c);
+	tiny_free_fill(fill);
+}
+
+/* Past the granule of a tiny object nothing is packed after: reported. */
+static void kasan_tiny_oob_granule(struct kunit *test)
+{
+	u8 *fill[TINY_FILL] = { }, *c;
+
+	migrate_disable();
+	c = tiny_new_block(test, fill, 3);
+	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, (unsigned long)c % GA_TINY_SIZE, 0UL);
+	EXPECT_SILENT(test, rd(c + 7));
+	EXPECT_REPORT(test, rd(c + 8));
+	EXPECT_REPORT(test, wr(c + 15));
+	goalloc_kfree(c);
+	tiny_free_fill(fill);
 }
 
 /* krealloc within the usable size moves the boundary, both ways. */
@@ -472,6 +553,7 @@ static struct kunit_case kasan_cases[] = {
 	KUNIT_CASE(kasan_cache_oob),
 	KUNIT_CASE(kasan_span_tail),
 	KUNIT_CASE(kasan_tiny_oob),
+	KUNIT_CASE(kasan_tiny_oob_granule),
 	KUNIT_CASE(kasan_krealloc_in_place),
 	KUNIT_CASE(kasan_kmalloc_uaf),
 	KUNIT_CASE(kasan_sensitive_uaf),
