@@ -41,10 +41,11 @@
  * NMI. An NMI may interrupt the holder of any lock below, so nothing
  * here runs from NMI but this: allocations are refused and counted
  * (NULL); a free is queued in its CPU's ring of GA_NMI_RING entries (one
- * producer, the NMI, and one consumer, an irq_work on the same CPU, so
- * no lock and no atomic instruction) and carried out by the irq_work as
- * any free from a hard interrupt; with the ring full it is refused and
- * counted, and the object stays allocated.
+ * producer, the NMI, and one consumer on the same CPU with interrupts
+ * off: an irq_work, or a flush of that CPU's mcache; so no lock and no
+ * atomic instruction) and carried out by the irq_work as any free from
+ * a hard interrupt; with the ring full it is refused and counted, and
+ * the object stays allocated.
  *
  * Concurrency contract: an mcache is changed only by its CPU with
  * preemption disabled and busy set, or by the CPU-hotplug teardown after
@@ -1268,7 +1269,11 @@ static void ga_free_from_nmi(const void *p, struct ga_mcentral *central, bool se
 	irq_work_queue(&c->nmi_work);
 }
 
-/* Carry out @c's queued frees: on its CPU (irq_work), or after it died. */
+/*
+ * Carry out @c's queued frees: the one consumer of its ring, so on its
+ * CPU with interrupts off (its irq_work, or a flush of its own mcache),
+ * or after the CPU died.
+ */
 static void ga_nmi_drain(struct ga_mcache *c)
 {
 	unsigned int tail = c->nmi_tail;
@@ -1277,6 +1282,7 @@ static void ga_nmi_drain(struct ga_mcache *c)
 	while (tail != smp_load_acquire(&c->nmi_head)) {
 		struct ga_nmi_free e = c->nmi_ring[tail % GA_NMI_RING];
 
+		ga_test_point(GA_TP_NMI_DRAIN, c);
 		/* Copied: the slot is the NMI's again. */
 		WRITE_ONCE(c->nmi_tail, ++tail);
 		__ga_free(e.p, e.central, e.sensitive);
@@ -1349,11 +1355,18 @@ void ga_mcache_flush(int cpu)
 {
 	struct ga_mcache *c = per_cpu_ptr(ga.mcache, cpu);
 	struct goalloc_cache *cache;
+	unsigned long flags;
 	unsigned int i;
 
 	lockdep_assert_held(&ga.caches_lock);
-	/* Frees an NMI queued on @cpu that its irq_work did not get to. */
+	/*
+	 * Frees an NMI queued on @cpu that its irq_work did not get to. On
+	 * this CPU the irq_work would otherwise be a second consumer of the
+	 * ring, in the middle of this drain: both would free one entry.
+	 */
+	local_irq_save(flags);
 	ga_nmi_drain(c);
+	local_irq_restore(flags);
 	if (c->tiny) {
 		struct ga_span *s = c->tiny_span;
 		unsigned long block = c->tiny;

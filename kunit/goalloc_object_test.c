@@ -15,7 +15,9 @@
  * goalloc_free: refused double, foreign and interior frees; frees from
  *	other CPUs both ways while the owner allocates; allocation and free
  *	in hard interrupts while process context allocates; the nested path;
- *	a CPU going offline with cached spans.
+ *	a CPU going offline with cached spans; the review's races, forced at
+ *	test points (a flush draining the NMI ring while its irq_work runs
+ *	among them).
  * goalloc_model: a million random operations against a shadow table,
  *	then every span and page back in the heap.
  */
@@ -1387,6 +1389,61 @@ static void free_owner_and_remote_at_once(struct kunit *test)
 	expect_errs(test, e0, 1, 0, 0);
 }
 
+/* With interrupts on, the queued irq_work runs here: wait for it (bounded). */
+static void nmi_irq_work_hook(struct hook_ctx *hc)
+{
+	struct ga_mcache *c = hc->match;
+	unsigned long n;
+
+	irq_work_queue(&c->nmi_work);
+	for (n = 0; !irqs_disabled() && irq_work_is_busy(&c->nmi_work) && n < 100000000; n++)
+		cpu_relax();
+}
+
+/*
+ * A flush of a CPU's own mcache drains that CPU's NMI ring; its irq_work
+ * (queued at the test point, after the flush copied the entry) must not
+ * consume the ring at the same time: the queued free is carried out once.
+ */
+static void free_nmi_ring_flush_and_irq_work(struct kunit *test)
+{
+	struct hook_ctx hc = { .tp = GA_TP_NMI_DRAIN, .fn = nmi_irq_work_hook };
+	unsigned long flags, done0;
+	struct ga_nmi_free *e;
+	struct ga_mcache *c;
+	bool was_empty;
+	struct errs e0;
+	void *p;
+
+	p = goalloc_kmalloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	e0 = errs_now();
+	/* Queue its free on this CPU's ring as an NMI does, but no irq_work. */
+	local_irq_save(flags);
+	c = this_cpu_ptr(ga.mcache);
+	was_empty = c->nmi_head == READ_ONCE(c->nmi_tail);
+	if (was_empty) {
+		done0 = READ_ONCE(c->stats.nmi_frees);
+		e = &c->nmi_ring[c->nmi_head % GA_NMI_RING];
+		e->p = p;
+		e->central = NULL;
+		e->sensitive = false;
+		/* The entry before the head, as ga_free_from_nmi() publishes it. */
+		smp_store_release(&c->nmi_head, c->nmi_head + 1);
+	}
+	local_irq_restore(flags);
+	KUNIT_ASSERT_TRUE_MSG(test, was_empty, "an NMI free is queued already");
+	hc.match = c;
+	hook_set(&hc);
+	KUNIT_EXPECT_EQ(test, ga_drain_all(), 0);
+	hook_clear();
+	irq_work_sync(&c->nmi_work);
+	KUNIT_EXPECT_EQ(test, hc.fired, 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->stats.nmi_frees) - done0, 1UL);
+	KUNIT_EXPECT_FALSE(test, goalloc_owns(p));
+	expect_errs(test, e0, 0, 0, 0);
+}
+
 static void *free_array_on_cpu(void *arg)
 {
 	void **p = arg;
@@ -1448,6 +1505,7 @@ static struct kunit_case free_cases[] = {
 	KUNIT_CASE(free_stale_pending_count),
 	KUNIT_CASE(free_double_free_during_sweep),
 	KUNIT_CASE(free_owner_and_remote_at_once),
+	KUNIT_CASE(free_nmi_ring_flush_and_irq_work),
 	KUNIT_CASE(free_zombie_cache_count),
 	{}
 };
