@@ -550,6 +550,9 @@ static void ga_tiny_put(struct ga_span *s, unsigned int idx, unsigned int bits)
 {
 	unsigned int old = atomic_fetch_andnot(bits, &s->tiny_refs[idx]);
 
+	/* Only a holder drops its bits: the block is not ours to free. */
+	if (WARN_ON_ONCE((old & bits) != bits))
+		return;
 	if (!(old & ~bits & GA_TINY_LIVE)) {
 		/* The block is nobody's now: all of it is free. */
 		ga_kasan_poison(ga_obj_addr(s, idx), GA_TINY_SIZE, GA_KASAN_FREE);
@@ -982,8 +985,15 @@ static __always_inline void __ga_free(const void *p, struct ga_mcentral *central
 		ga_free_from_nmi(p, central, sensitive);
 		return;
 	}
+	/*
+	 * From the lookup on: the span may be retired meanwhile (a double
+	 * free races its last object's free), and its struct must not be
+	 * another span's before the free has looked at it.
+	 */
+	preempt_disable();
 	s = ga_span_lookup(p);
 	if (unlikely(!s)) {
+		preempt_enable();
 		ga_refuse_free(GA_INVALID_FREE, p);
 		return;
 	}
@@ -991,10 +1001,10 @@ static __always_inline void __ga_free(const void *p, struct ga_mcentral *central
 	state = smp_load_acquire(&s->state);
 	/* Large spans need no RCU section: nothing runs on them after the claim. */
 	if (state == GA_SPAN_LARGE && !central) {
+		preempt_enable();
 		ga_free_large(s, p, sensitive);
 		return;
 	}
-	preempt_disable();
 	ga_free_small(s, state, p, central, sensitive);
 	preempt_enable();
 }
@@ -1153,16 +1163,20 @@ static bool ga_obj_live(struct ga_span *s, unsigned int idx)
  */
 static size_t __ga_usable_size(const void *p, bool *tiny, bool live)
 {
-	struct ga_span *s = ga_span_lookup(p);
 	unsigned long off, idx;
+	struct ga_span *s;
 	size_t n = 0;
 	u8 state;
 
 	if (tiny)
 		*tiny = false;
-	if (!s)
-		return 0;
+	/* The span's struct and bitmaps stay its own until preemption is back. */
 	preempt_disable();
+	s = ga_span_lookup(p);
+	if (!s) {
+		preempt_enable();
+		return 0;
+	}
 	/* Pairs with the release that made the span's fields valid. */
 	state = smp_load_acquire(&s->state);
 	off = (unsigned long)p - s->base;
