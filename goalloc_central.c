@@ -26,14 +26,16 @@
  *
  * Explicit free. Go marks live objects and sweeps; goalloc marks freed
  * ones. The CPU caching a span records its own frees in local_free
- * without atomics; every other free (another CPU, an interrupt that
- * arrived inside the owner's fast path, a span nobody caches) sets the
- * object's bit in remote_free atomically and increments npending. A
- * sweep (Go's sweep, run on demand) folds both into alloc_bits and
- * restarts the allocation cursor. A remote free never waits for the
- * owner: it is one atomic bit-set and one atomic increment, and takes
- * this mcentral's lock only when the span is uncached and needs to move:
- * it was full, or its last object went.
+ * without atomics, or, in a span of few objects, for the object its
+ * cursor handed out last, takes the cursor back (ga_free_undo()); every
+ * other free (another CPU, an interrupt that arrived inside the owner's
+ * fast path, a span nobody caches) sets the object's bit in remote_free
+ * atomically and increments npending. A sweep (Go's sweep, run on
+ * demand) folds both into alloc_bits and restarts the allocation
+ * cursor. A remote free never waits for the owner: it is one atomic
+ * bit-set and one atomic increment, and takes this mcentral's lock only
+ * when the span is uncached and needs to move: it was full, or its last
+ * object went.
  *
  * Placement protocol. Who decides where an uncached span goes and who
  * frees into it race: a free that finds the span cached leaves the work
@@ -51,7 +53,10 @@
  * and after restarting the cursor it looks once more for bits that
  * landed on objects it left free. Both kinds are refused as double frees
  * (see ga_span_sweep()), so no interleaving of a double free with the
- * owner or a sweep hands an object out twice or drifts alloc_count.
+ * owner or a sweep hands an object out twice or drifts alloc_count. One
+ * that overlaps the owner handing the object out again frees the new
+ * owner's object, or, if it read the object free, makes the new owner's
+ * free be refused too (Documentation/goalloc.rst, "Double frees").
  *
  * Verification. ga_mcentral_verify() and ga_span_verify() check the lists,
  * the slots and every span's object state for ga_verify(), with every

@@ -725,6 +725,7 @@ extern struct fault_attr ga_fail_meta;
 enum ga_test_point {
 	GA_TP_SWEEP_FOLDED,	/* ga_span_sweep(): frees folded, cursor not reset; arg: span */
 	GA_TP_LOCAL_FREE,	/* ga_free_local(): object checked, not yet marked; arg: span */
+	GA_TP_FREE_UNDONE,	/* ga_free_undo(): cursor back, remote bit unread; arg: span */
 	GA_TP_REFILL_GROWN,	/* blocking refill grew a span, mcache left; arg: mcentral */
 	GA_TP_GROW_REGION,	/* growth is about to vmalloc a region; arg: heap */
 	GA_TP_GROWN,		/* growth added a region, span not yet taken; arg: heap */

@@ -1389,6 +1389,107 @@ static void free_owner_and_remote_at_once(struct kunit *test)
 	expect_errs(test, e0, 1, 0, 0);
 }
 
+/*
+ * A free of the object its CPU handed out last, in a span of few objects,
+ * takes the cursor back: the next allocation hands the same object out
+ * again at once, in a span of eight objects and in a span of one. A
+ * second free of it before then is refused, and leaves it free exactly
+ * once.
+ */
+static void free_last_object_reused(struct kunit *test)
+{
+	/* Fewer than 64 objects a span: the cursor never ends a word. */
+	static const size_t sizes[] = { 1024, 8192 };
+	unsigned int i;
+	struct errs e0;
+	void *p, *q, *r;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+		migrate_disable();
+		p = goalloc_kmalloc(sizes[i], GFP_KERNEL);
+		q = goalloc_kmalloc(sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		goalloc_kfree(q);
+		e0 = errs_now();
+		expect_reports_begin("a double free of the last object");
+		goalloc_kfree(q);
+		expect_reports_end();
+		expect_errs(test, e0, 1, 0, 0);
+		r = goalloc_kmalloc(sizes[i], GFP_KERNEL);
+		KUNIT_EXPECT_PTR_EQ(test, r, q);
+		/* Handed out at most once: the next one is another object. */
+		q = goalloc_kmalloc(sizes[i], GFP_KERNEL);
+		KUNIT_EXPECT_PTR_NE(test, q, r);
+		KUNIT_EXPECT_PTR_NE(test, q, p);
+		migrate_enable();
+		goalloc_kfree(q);
+		goalloc_kfree(r);
+		goalloc_kfree(p);
+		KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+		expect_errs(test, e0, 1, 0, 0);
+	}
+}
+
+/*
+ * The owner frees the object it handed out last while a remote free of
+ * it arrives: before the owner takes the cursor back, the remote free
+ * sees the object allocated and counts, so the owner's free is marked
+ * and the sweep refuses one; after, the remote free sees it free and is
+ * refused at once, and the object is handed out again.
+ */
+static void free_last_object_and_remote_at_once(struct kunit *test)
+{
+	static const enum ga_test_point tps[] = { GA_TP_LOCAL_FREE, GA_TP_FREE_UNDONE };
+	struct hook_ctx hc;
+	struct ga_span *s;
+	struct errs e0;
+	unsigned int i;
+	void *p, *k, *r;
+	u16 count;
+
+	for (i = 0; i < ARRAY_SIZE(tps); i++) {
+		KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+		migrate_disable();
+		k = goalloc_kmalloc(1024, GFP_KERNEL);
+		p = goalloc_kmalloc(1024, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_ASSERT_NOT_NULL(test, k);
+		s = ga_span_of(&ga.heap, p);
+		KUNIT_ASSERT_PTR_EQ(test, ga_span_of(&ga.heap, k), s);
+		e0 = errs_now();
+		hc = (struct hook_ctx){ .tp = tps[i], .fn = double_free_hook };
+		hc.match = s;
+		hc.obj = p;
+		expect_reports_begin("a double free of the last object");
+		hook_set(&hc);
+		goalloc_kfree(p);
+		hook_clear();
+		r = goalloc_kmalloc(1024, GFP_KERNEL);
+		migrate_enable();
+		KUNIT_EXPECT_EQ(test, hc.fired, 1);
+		if (tps[i] == GA_TP_FREE_UNDONE) {
+			/* Refused at once; p is free, and served first. */
+			expect_errs(test, e0, 1, 0, 0);
+			KUNIT_EXPECT_PTR_EQ(test, r, p);
+		} else {
+			/* Both counted for now: p stays marked, not served. */
+			KUNIT_EXPECT_PTR_NE(test, r, p);
+		}
+		goalloc_kfree(r);
+		/* The sweep of the drain settles it: k is the span's one object. */
+		KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+		expect_reports_end();
+		expect_errs(test, e0, 1, 0, 0);
+		count = READ_ONCE(s->alloc_count);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(s->state), (u8)GA_SPAN_INUSE);
+		KUNIT_EXPECT_EQ(test, count, (u16)1);
+		goalloc_kfree(k);
+		expect_errs(test, e0, 1, 0, 0);
+	}
+}
+
 /* With interrupts on, the queued irq_work runs here: wait for it (bounded). */
 static void nmi_irq_work_hook(struct hook_ctx *hc)
 {
@@ -1505,6 +1606,8 @@ static struct kunit_case free_cases[] = {
 	KUNIT_CASE(free_stale_pending_count),
 	KUNIT_CASE(free_double_free_during_sweep),
 	KUNIT_CASE(free_owner_and_remote_at_once),
+	KUNIT_CASE(free_last_object_reused),
+	KUNIT_CASE(free_last_object_and_remote_at_once),
 	KUNIT_CASE(free_nmi_ring_flush_and_irq_work),
 	KUNIT_CASE(free_zombie_cache_count),
 	{}
