@@ -978,12 +978,13 @@ static void ga_wipe(const void *p, size_t n, bool sensitive)
 /* A large object: claim its span, wipe it if asked to, give it back. */
 static void ga_free_large(struct ga_span *s, const void *p, bool sensitive)
 {
+	/* In the lookup's section: the struct is still this object's span. */
 	if ((unsigned long)p != s->base) {
+		preempt_enable();
 		ga_refuse_free(GA_INTERIOR_FREE, p);
 		return;
 	}
 	/* The claim and its count at once, as ga_verify() sees them. */
-	preempt_disable();
 	if (cmpxchg(&s->where, GA_WHERE_LARGE, GA_WHERE_NONE) != GA_WHERE_LARGE) {
 		preempt_enable();
 		ga_refuse_free(GA_DOUBLE_FREE, p);
@@ -997,7 +998,8 @@ static void ga_free_large(struct ga_span *s, const void *p, bool sensitive)
 		ga_kasan_unpoison(p, ga_span_bytes(s));
 		ga_wipe(p, ga_span_bytes(s), sensitive);
 	}
-	ga_heap_free_span(s->heap, s);
+	/* The struct after a grace period: a racing double free may hold it. */
+	ga_heap_free_span_rcu(s->heap, s);
 }
 
 static size_t ga_tiny_extent(struct ga_span *s, unsigned int idx, unsigned int o);
@@ -1109,9 +1111,10 @@ static __always_inline void __ga_free(const void *p, struct ga_mcentral *central
 		return;
 	}
 	/*
-	 * From the lookup on: the span may be retired meanwhile (a double
-	 * free races its last object's free), and its struct must not be
-	 * another span's before the free has looked at it.
+	 * From the lookup on: the span may be freed meanwhile (a double free
+	 * races the object's free), and its struct, reused only after a
+	 * grace period, must not be another span's before the free has made
+	 * its checks (a small span) or its claim (a large one).
 	 */
 	preempt_disable();
 	s = ga_span_lookup(p);
@@ -1122,9 +1125,9 @@ static __always_inline void __ga_free(const void *p, struct ga_mcentral *central
 	}
 	/* Pairs with the release that made the span's fields valid. */
 	state = smp_load_acquire(&s->state);
-	/* Large spans need no RCU section: nothing runs on them after the claim. */
 	if (state == GA_SPAN_LARGE && !central) {
-		preempt_enable();
+		ga_test_point(GA_TP_LARGE_FREE, s);
+		/* Claimed in this section; it ends there. */
 		ga_free_large(s, p, sensitive);
 		return;
 	}

@@ -1971,7 +1971,7 @@ static void ga_heap_span_rcu_free(struct rcu_head *head)
 /**
  * ga_heap_free_span_rcu() - Free a span's pages now, its metadata later.
  * @h: the heap
- * @s: a small span with its bitmaps, no longer serving objects
+ * @s: a span no longer serving objects (a small one with its bitmaps)
  *
  * For spans that lock-free frees may still be looking at: the pages go
  * back at once, the struct and bitmaps after an RCU grace period.

@@ -314,7 +314,7 @@ void *goalloc_krealloc(const void *p, size_t new_size, gfp_t gfp)
 		return NULL;
 	}
 	if (ks >= new_size) {
-		/* The boundary moves; a tiny object's stays at its block's end. */
+		/* The boundary moves; a tiny object's is its block's granules'. */
 		if (!tiny)
 			ga_kasan_set_size(p, new_size, ks);
 		return (void *)p;

@@ -730,6 +730,7 @@ enum ga_test_point {
 	GA_TP_GROW_REGION,	/* growth is about to vmalloc a region; arg: heap */
 	GA_TP_GROWN,		/* growth added a region, span not yet taken; arg: heap */
 	GA_TP_NMI_DRAIN,	/* ga_nmi_drain(): entry copied, tail not advanced; arg: mcache */
+	GA_TP_LARGE_FREE,	/* __ga_free(): large span looked up, not claimed; arg: span */
 };
 
 #if IS_ENABLED(CONFIG_KUNIT)

@@ -36,7 +36,12 @@
  * KASAN report a valid access. Every other shadow change is made by the
  * only owner of the bytes: the allocating caller before it returns the
  * object, the freeing caller before the free is published, the heap
- * under its lock or before handing a span out.
+ * under its lock or before handing a span out. The exception is a
+ * type-safe cache's object, which RCU readers may read while it is
+ * freed and handed out again: its shadow stays valid when it is freed,
+ * and its allocation rewrites no granule that already holds its value
+ * (ga_kasan_set_size()), unless __GFP_ZERO wipes it, when its last
+ * partial granule is briefly all valid, as under SLUB's kasan_unpoison().
  *
  * Without CONFIG_KASAN_GENERIC every hook compiles to nothing.
  */
@@ -70,21 +75,23 @@ static inline void ga_kasan_poison(const void *p, size_t n, u8 value)
 
 /*
  * Object @p of @usable bytes is valid for its first @size: byte-exact in
- * the last granule, a redzone to @usable.
+ * the last granule, a redzone to @usable. A granule of the object that
+ * already holds its value is not rewritten through another: a type-safe
+ * cache's reused object may be under an RCU reader's access.
  */
 static inline void ga_kasan_set_size(const void *p, size_t size, size_t usable)
 {
 	size_t valid = round_down(size, GA_KASAN_GRANULE);
+	size_t end = round_up(size, GA_KASAN_GRANULE);
 
 	kasan_poison(p, valid, 0, false);
-	if (usable > valid)
-		kasan_poison(p + valid, round_up(usable, GA_KASAN_GRANULE) - valid,
-			     GA_KASAN_REDZONE, false);
 	if (size % GA_KASAN_GRANULE)
-		*ga_kasan_shadow(p + valid) = size % GA_KASAN_GRANULE;
+		WRITE_ONCE(*ga_kasan_shadow(p + valid), size % GA_KASAN_GRANULE);
+	if (round_up(usable, GA_KASAN_GRANULE) > end)
+		kasan_poison(p + end, round_up(usable, GA_KASAN_GRANULE) - end,
+			     GA_KASAN_REDZONE, false);
 }
 
-/* Make all @usable bytes of object @p valid (ksize(), a wipe). */
 static inline void ga_kasan_unpoison(const void *p, size_t usable)
 {
 	ga_kasan_poison(p, usable, 0);

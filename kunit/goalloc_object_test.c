@@ -1490,6 +1490,47 @@ static void free_last_object_and_remote_at_once(struct kunit *test)
 	}
 }
 
+#define RACE_LARGE	(64 * 1024)
+
+/* The first free of the object, then a new large object in its pages. */
+static void large_free_and_realloc_hook(struct hook_ctx *hc)
+{
+	goalloc_kfree(hc->obj);
+	hc->out[0] = goalloc_kmalloc(RACE_LARGE, GFP_ATOMIC | __GFP_NOWARN);
+}
+
+/*
+ * A double free of a large object that looked its span up just before
+ * the first free gave the span back, and a new large object took the
+ * pages (forced at the test point, in the second free's section): the
+ * second free is refused, and the new object stays allocated.
+ */
+static void free_large_double_free_and_reuse(struct kunit *test)
+{
+	struct hook_ctx hc = { .tp = GA_TP_LARGE_FREE, .fn = large_free_and_realloc_hook };
+	struct errs e0;
+	void *p;
+
+	p = goalloc_kmalloc(RACE_LARGE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hc.match = ga_span_of(&ga.heap, p);
+	hc.obj = p;
+	e0 = errs_now();
+	expect_reports_begin("a double free of a large object, its pages reused");
+	hook_set(&hc);
+	goalloc_kfree(p);
+	hook_clear();
+	expect_reports_end();
+	/* The second free's, then the first's (in the hook, which runs once). */
+	KUNIT_EXPECT_EQ(test, hc.fired, 2);
+	expect_errs(test, e0, 1, 0, 0);
+	KUNIT_ASSERT_NOT_NULL(test, hc.out[0]);
+	KUNIT_EXPECT_TRUE(test, goalloc_owns(hc.out[0]));
+	kunit_info(test, "note: the new object %s the freed one's pages\n",
+		   hc.out[0] == p ? "took" : "did not take");
+	goalloc_kfree(hc.out[0]);
+}
+
 /* With interrupts on, the queued irq_work runs here: wait for it (bounded). */
 static void nmi_irq_work_hook(struct hook_ctx *hc)
 {
@@ -1519,11 +1560,16 @@ static void free_nmi_ring_flush_and_irq_work(struct kunit *test)
 	p = goalloc_kmalloc(64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	e0 = errs_now();
-	/* Queue its free on this CPU's ring as an NMI does, but no irq_work. */
+	/*
+	 * Queue its free on this CPU's ring as an NMI does, but no irq_work;
+	 * the hook is in place first, for a drain by the trim work too.
+	 */
 	local_irq_save(flags);
 	c = this_cpu_ptr(ga.mcache);
 	was_empty = c->nmi_head == READ_ONCE(c->nmi_tail);
 	if (was_empty) {
+		hc.match = c;
+		hook_set(&hc);
 		done0 = READ_ONCE(c->stats.nmi_frees);
 		e = &c->nmi_ring[c->nmi_head % GA_NMI_RING];
 		e->p = p;
@@ -1534,8 +1580,6 @@ static void free_nmi_ring_flush_and_irq_work(struct kunit *test)
 	}
 	local_irq_restore(flags);
 	KUNIT_ASSERT_TRUE_MSG(test, was_empty, "an NMI free is queued already");
-	hc.match = c;
-	hook_set(&hc);
 	KUNIT_EXPECT_EQ(test, ga_drain_all(), 0);
 	hook_clear();
 	irq_work_sync(&c->nmi_work);
@@ -1608,6 +1652,7 @@ static struct kunit_case free_cases[] = {
 	KUNIT_CASE(free_owner_and_remote_at_once),
 	KUNIT_CASE(free_last_object_reused),
 	KUNIT_CASE(free_last_object_and_remote_at_once),
+	KUNIT_CASE(free_large_double_free_and_reuse),
 	KUNIT_CASE(free_nmi_ring_flush_and_irq_work),
 	KUNIT_CASE(free_zombie_cache_count),
 	{}
