@@ -975,10 +975,13 @@ static void ga_wipe(const void *p, size_t n, bool sensitive)
 		memset((void *)p, 0, n);
 }
 
-/* A large object: claim its span, wipe it if asked to, give it back. */
+/*
+ * A large object: claim its span, wipe it if asked to, give it back.
+ * Called in the lookup's preempt-off section, which it ends.
+ */
 static void ga_free_large(struct ga_span *s, const void *p, bool sensitive)
 {
-	/* In the lookup's section: the struct is still this object's span. */
+	/* The struct is still the span this address was in at the lookup. */
 	if ((unsigned long)p != s->base) {
 		preempt_enable();
 		ga_refuse_free(GA_INTERIOR_FREE, p);

@@ -92,6 +92,7 @@ static inline void ga_kasan_set_size(const void *p, size_t size, size_t usable)
 			     GA_KASAN_REDZONE, false);
 }
 
+/* Make all @usable bytes of object @p valid (ksize(), a wipe). */
 static inline void ga_kasan_unpoison(const void *p, size_t usable)
 {
 	ga_kasan_poison(p, usable, 0);
