@@ -1145,11 +1145,12 @@ static __always_inline void __ga_free(const void *p, struct ga_mcentral *central
  *
  * Double frees, pointers goalloc did not hand out and pointers inside an
  * object are refused: counted, reported (ratelimited), heap untouched.
- * A small object's free runs with preemption disabled, an RCU read-side
- * section that keeps span metadata from being recycled under it. The
- * object is wiped first if want_init_on_free(), unless its cache has a
- * constructor. From NMI the free is queued and carried out by an irq_work
- * on the same CPU (refused and counted if its queue is full).
+ * The span lookup and a small object's free (a large object's claim) run
+ * with preemption disabled, an RCU read-side section that keeps span
+ * metadata from being recycled under them. The object is wiped first if
+ * want_init_on_free(), unless its cache has a constructor. From NMI the
+ * free is queued and carried out by an irq_work on the same CPU (refused
+ * and counted if its queue is full).
  *
  * Context: Any context.
  */
