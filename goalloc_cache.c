@@ -1425,13 +1425,17 @@ static void ga_free_from_nmi(const void *p, struct ga_mcentral *central, bool se
 
 /*
  * Carry out @c's queued frees: the one consumer of its ring, so on its
- * CPU with interrupts off (its irq_work, or a flush of its own mcache),
- * or after the CPU died.
+ * CPU (its irq_work, or a flush of its own mcache), or after the CPU
+ * died; with interrupts off, so that the irq_work cannot drain the ring
+ * in the middle of a flush's drain and free an entry a second time.
  */
 static void ga_nmi_drain(struct ga_mcache *c)
 {
-	unsigned int tail = c->nmi_tail;
+	unsigned int tail;
+	unsigned long flags;
 
+	local_irq_save(flags);
+	tail = c->nmi_tail;
 	/* Pairs with the NMI's release of the head: the entry is whole. */
 	while (tail != smp_load_acquire(&c->nmi_head)) {
 		struct ga_nmi_free e = c->nmi_ring[tail % GA_NMI_RING];
@@ -1443,6 +1447,7 @@ static void ga_nmi_drain(struct ga_mcache *c)
 		/* Only the drain writes it; the stats read it from anywhere. */
 		WRITE_ONCE(c->stats.nmi_frees, c->stats.nmi_frees + 1);
 	}
+	local_irq_restore(flags);
 }
 
 static void ga_nmi_work(struct irq_work *work)
@@ -1509,18 +1514,11 @@ void ga_mcache_flush(int cpu)
 {
 	struct ga_mcache *c = per_cpu_ptr(ga.mcache, cpu);
 	struct goalloc_cache *cache;
-	unsigned long flags;
 	unsigned int i;
 
 	lockdep_assert_held(&ga.caches_lock);
-	/*
-	 * Frees an NMI queued on @cpu that its irq_work did not get to. On
-	 * this CPU the irq_work would otherwise be a second consumer of the
-	 * ring, in the middle of this drain: both would free one entry.
-	 */
-	local_irq_save(flags);
+	/* Frees an NMI queued on @cpu that its irq_work did not get to. */
 	ga_nmi_drain(c);
-	local_irq_restore(flags);
 	if (c->tiny) {
 		struct ga_span *s = c->tiny_span;
 		unsigned long block = c->tiny;
