@@ -1346,6 +1346,26 @@ static void free_double_free_during_sweep(struct kunit *test)
 }
 
 /*
+ * After a drain, with migration disabled (the caller enables it): two
+ * @size-byte objects, *@first then *@second, from one span; returns it.
+ */
+static struct ga_span *two_in_a_span(struct kunit *test, size_t size, void **first,
+				     void **second)
+{
+	struct ga_span *s;
+
+	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
+	migrate_disable();
+	*first = goalloc_kmalloc(size, GFP_KERNEL);
+	*second = goalloc_kmalloc(size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *first);
+	KUNIT_ASSERT_NOT_NULL(test, *second);
+	s = ga_span_of(&ga.heap, *first);
+	KUNIT_ASSERT_PTR_EQ(test, ga_span_of(&ga.heap, *second), s);
+	return s;
+}
+
+/*
  * The owner frees an object while another free of it arrives (here an
  * interrupt's, at the test point between the owner's check and its
  * mark): one of the two may count, never both.
@@ -1359,14 +1379,7 @@ static void free_owner_and_remote_at_once(struct kunit *test)
 	u16 count;
 	u8 state;
 
-	KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-	migrate_disable();
-	p = goalloc_kmalloc(100, GFP_KERNEL);
-	k = goalloc_kmalloc(100, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_NOT_NULL(test, k);
-	s = ga_span_of(&ga.heap, p);
-	KUNIT_ASSERT_PTR_EQ(test, ga_span_of(&ga.heap, k), s);
+	s = two_in_a_span(test, 100, &p, &k);
 	KUNIT_ASSERT_EQ(test, READ_ONCE(s->where), (unsigned int)GA_WHERE_CACHE);
 	e0 = errs_now();
 	hc.match = s;
@@ -1450,14 +1463,7 @@ static void free_last_object_and_remote_at_once(struct kunit *test)
 	u16 count;
 
 	for (i = 0; i < ARRAY_SIZE(tps); i++) {
-		KUNIT_ASSERT_EQ(test, ga_drain_all(), 0);
-		migrate_disable();
-		k = goalloc_kmalloc(1024, GFP_KERNEL);
-		p = goalloc_kmalloc(1024, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p);
-		KUNIT_ASSERT_NOT_NULL(test, k);
-		s = ga_span_of(&ga.heap, p);
-		KUNIT_ASSERT_PTR_EQ(test, ga_span_of(&ga.heap, k), s);
+		s = two_in_a_span(test, 1024, &k, &p);
 		e0 = errs_now();
 		hc = (struct hook_ctx){ .tp = tps[i], .fn = double_free_hook };
 		hc.match = s;
